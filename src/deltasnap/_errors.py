@@ -1,0 +1,122 @@
+"""One exception hierarchy for everything deltasnap raises; every error says where it happened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ContentTypeMismatch",
+    "DecodeError",
+    "DeltaError",
+    "DeltasnapError",
+    "EventTooLarge",
+    "InvalidIndex",
+    "InvalidJSON",
+    "LimitExceeded",
+    "StreamError",
+    "StrictModeError",
+    "ValidationError",
+]
+
+_LOCATION_FIELDS = (
+    "event_number",
+    "byte_offset",
+    "event",
+    "message_id",
+    "step_id",
+    "content_index",
+    "annotation_index",
+)
+
+
+class DeltasnapError(Exception):
+    """Base of every error deltasnap raises; carries where in the stream it happened."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        event_number: int | None = None,
+        byte_offset: int | None = None,
+        event: str | None = None,
+        message_id: str | None = None,
+        step_id: str | None = None,
+        content_index: int | None = None,
+        annotation_index: int | None = None,
+    ) -> None:
+        self.reason = reason
+        self.event_number = event_number
+        self.byte_offset = byte_offset
+        self.event = event
+        self.message_id = message_id
+        self.step_id = step_id
+        self.content_index = content_index
+        self.annotation_index = annotation_index
+        super().__init__(reason)
+
+    def located(self, **where: Any) -> DeltasnapError:
+        """Fill in location fields that are still unknown and return self."""
+        for name, value in where.items():
+            if value is not None and getattr(self, name, None) is None:
+                setattr(self, name, value)
+        return self
+
+    @property
+    def location(self) -> dict[str, Any]:
+        """The known location fields, in a fixed order."""
+        return {
+            name: getattr(self, name)
+            for name in _LOCATION_FIELDS
+            if getattr(self, name) is not None
+        }
+
+    def __str__(self) -> str:
+        where = ", ".join(f"{k}={v!r}" for k, v in self.location.items())
+        return f"{self.reason} ({where})" if where else self.reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.reason, self.location))
+
+
+def _rebuild(cls: type[DeltasnapError], reason: str, where: dict[str, Any]) -> DeltasnapError:
+    return cls(reason, **where)
+
+
+class DecodeError(DeltasnapError):
+    """The bytes could not be decoded as a server-sent-event stream (e.g. invalid UTF-8)."""
+
+
+class EventTooLarge(DecodeError):
+    """One SSE event grew past the configured byte limit."""
+
+
+class StreamError(DeltasnapError):
+    """An event's payload is unusable (not JSON, not an object, out of order, ...)."""
+
+
+class InvalidJSON(StreamError):
+    """An event's data is not valid JSON (or not a JSON object where one is required)."""
+
+
+class DeltaError(StreamError):
+    """A delta has a malformed shape (missing or wrong-typed fields)."""
+
+
+class InvalidIndex(DeltaError):
+    """A content, annotation or tool-call index is missing, not an integer, or negative."""
+
+
+class ContentTypeMismatch(DeltaError):
+    """A delta's type differs from the type already accumulated at that index."""
+
+
+class StrictModeError(StreamError):
+    """Strict mode refused something lenient mode would only report (e.g. delta before created)."""
+
+
+class ValidationError(DeltasnapError):
+    """Data does not fit the model it is being structured into."""
+
+
+class LimitExceeded(DeltasnapError):
+    """A configured resource limit was exceeded."""
