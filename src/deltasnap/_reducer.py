@@ -1,0 +1,614 @@
+"""The merge contract: stream events in, per-message snapshots out, in linear time.
+
+The hot path works on plain dicts and keeps streamed text as pieces in a TextBuffer; attrs
+snapshots are built only when asked for and cached until a delta touches that message (and, inside
+it, only the touched content part is rebuilt).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple, cast
+
+import attrs
+
+from . import _models as m
+from ._converter import structure, unstructure
+from ._errors import (
+    ContentTypeMismatch,
+    DeltaError,
+    DeltasnapError,
+    InvalidIndex,
+    InvalidJSON,
+    StrictModeError,
+    ValidationError,
+)
+from ._text import TextBuffer
+
+__all__ = ["MessagesView", "Reducer", "Report", "Update"]
+
+MESSAGE_CREATED = "thread.message.created"
+MESSAGE_IN_PROGRESS = "thread.message.in_progress"
+MESSAGE_DELTA = "thread.message.delta"
+MESSAGE_COMPLETED = "thread.message.completed"
+MESSAGE_INCOMPLETE = "thread.message.incomplete"
+
+
+class Update(NamedTuple):
+    """What one event changed: its kind, where, and for streamed text the new piece."""
+
+    kind: str
+    """One of: message.created, message.in_progress, message.delta, text, refusal, annotation,
+    content, message.completed, message.incomplete (the front-end adds more for other events)."""
+    event_number: int
+    message_id: str | None = None
+    content_index: int | None = None
+    annotation_index: int | None = None
+    text: str | None = None
+
+
+@attrs.frozen
+class Report:
+    """Something the reducer noticed and did not raise for (a difference, a repair, a skip)."""
+
+    kind: str
+    reason: str
+    event_number: int | None = None
+    message_id: str | None = None
+    details: tuple[str, ...] = ()
+
+
+# ----------------------------------------------------------------------------- merge rules
+
+
+def _merge_into(dst: dict[str, Any], src: Mapping[str, Any], skip: frozenset[str]) -> None:
+    """Replace scalars, merge objects key by key; a null never erases a value already there.
+
+    Nested dicts are copied, never changed in place, so snapshots that share them stay frozen.
+    """
+    for key, value in src.items():
+        if key in skip:
+            continue
+        if value is None:
+            if key not in dst:
+                dst[key] = None
+        elif type(value) is dict:
+            old = dst.get(key)
+            new: dict[str, Any] = dict(old) if type(old) is dict else {}
+            _merge_into(new, value, _NOTHING)
+            dst[key] = new
+        else:
+            dst[key] = value
+
+
+_NOTHING: frozenset[str] = frozenset()
+_INDEX_TYPE = frozenset({"index", "type"})
+_TEXT_PART_KEYS = frozenset({"index", "type", "text"})
+_REFUSAL_PART_KEYS = frozenset({"index", "type", "refusal"})
+_TEXT_KEYS = frozenset({"value", "annotations"})
+_CONTENT_KEY = frozenset({"content"})
+_ANNOTATION_APPEND = "text"  # the one streamed field of an annotation
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _check_index(value: Any, what: str) -> int:
+    if type(value) is not int:
+        raise InvalidIndex(f"{what} index must be an integer, got {_type_name(value)} {value!r}")
+    if value < 0:
+        raise InvalidIndex(f"{what} index must not be negative, got {value}")
+    return value
+
+
+# ---------------------------------------------------------------------------- part states
+
+
+class _Annotation:
+    __slots__ = ("cache", "data", "type")
+
+    def __init__(self, kind: str) -> None:
+        self.type = kind
+        self.data: dict[str, Any] = {}
+        self.cache: m.Annotation | None = None
+
+    def merge(self, delta: Mapping[str, Any]) -> None:
+        data = self.data
+        piece = delta.get(_ANNOTATION_APPEND)
+        if type(piece) is str:
+            old = data.get(_ANNOTATION_APPEND)
+            data[_ANNOTATION_APPEND] = old + piece if type(old) is str else piece
+        _merge_into(data, delta, _INDEX_TYPE | {_ANNOTATION_APPEND})
+        self.cache = None
+
+    def build(self) -> m.Annotation:
+        if self.cache is None:
+            self.cache = structure({"type": self.type, **self.data}, m.Annotation)
+        return self.cache
+
+
+class _TextPart:
+    __slots__ = ("ann_tuple", "annotations", "buffer", "cache", "extra", "order", "text_extra")
+    type = "text"
+
+    def __init__(self, value: str = "") -> None:
+        self.buffer = TextBuffer(value)
+        self.annotations: dict[int, _Annotation] = {}
+        self.order: list[int] = []
+        self.ann_tuple: tuple[m.Annotation, ...] | None = ()
+        self.text_extra: dict[str, Any] = {}
+        self.extra: dict[str, Any] = {}
+        self.cache: m.TextContentBlock | None = None
+
+    def annotation(self, index: int, kind: str) -> _Annotation:
+        ann = self.annotations.get(index)
+        if ann is None:
+            ann = self.annotations[index] = _Annotation(kind)
+            bisect.insort(self.order, index)
+        elif ann.type != kind:
+            raise ContentTypeMismatch(
+                f"annotation {index} is {ann.type!r}, a delta says {kind!r}",
+                annotation_index=index,
+            )
+        self.ann_tuple = None
+        return ann
+
+    def build(self) -> m.TextContentBlock:
+        if self.cache is None:
+            anns = self.ann_tuple
+            if anns is None:
+                anns = self.ann_tuple = tuple(self.annotations[i].build() for i in self.order)
+            text = m.Text(
+                value=cast(str, self.buffer.ref()), annotations=anns, extra=dict(self.text_extra)
+            )
+            self.cache = m.TextContentBlock(text=text, extra=dict(self.extra))
+        return self.cache
+
+
+class _RefusalPart:
+    __slots__ = ("buffer", "cache", "extra")
+    type = "refusal"
+
+    def __init__(self, value: str = "") -> None:
+        self.buffer = TextBuffer(value)
+        self.extra: dict[str, Any] = {}
+        self.cache: m.RefusalContentBlock | None = None
+
+    def build(self) -> m.RefusalContentBlock:
+        if self.cache is None:
+            self.cache = m.RefusalContentBlock(
+                refusal=cast(str, self.buffer.ref()), extra=dict(self.extra)
+            )
+        return self.cache
+
+
+class _OtherPart:
+    """image_file, image_url and unknown types: replaced or merged key by key, nothing streamed."""
+
+    __slots__ = ("cache", "data", "type")
+
+    def __init__(self, kind: str) -> None:
+        self.type = kind
+        self.data: dict[str, Any] = {}
+        self.cache: m.ContentBlock | None = None
+
+    def build(self) -> m.ContentBlock:
+        if self.cache is None:
+            self.cache = structure({"type": self.type, **self.data}, m.ContentBlock)
+        return self.cache
+
+
+_Part = _TextPart | _RefusalPart | _OtherPart
+
+
+def _new_part(kind: str) -> _Part:
+    if kind == "text":
+        return _TextPart()
+    if kind == "refusal":
+        return _RefusalPart()
+    return _OtherPart(kind)
+
+
+class _MessageState:
+    __slots__ = ("header", "order", "parts", "snapshot", "top")
+
+    def __init__(self, top: dict[str, Any]) -> None:
+        self.top = top
+        self.header: m.Message | None = None
+        self.parts: dict[int, _Part] = {}
+        self.order: list[int] = []
+        self.snapshot: m.Message | None = None
+
+    def part(self, index: int) -> _Part | None:
+        return self.parts.get(index)
+
+    def add_part(self, index: int, part: _Part) -> None:
+        if index not in self.parts:
+            bisect.insort(self.order, index)
+        self.parts[index] = part
+
+    def build(self) -> m.Message:
+        if self.snapshot is None:
+            header = self.header
+            if header is None:
+                header = self.header = structure({**self.top, "content": []}, m.Message)
+            content = tuple(self.parts[i].build() for i in self.order)
+            self.snapshot = attrs.evolve(header, content=content)
+        return self.snapshot
+
+
+# --------------------------------------------------------------------------------- reducer
+
+
+class MessagesView(Mapping[str, m.Message]):
+    """A live, read-only mapping of message id to its current snapshot, in order of creation."""
+
+    __slots__ = ("_states",)
+
+    def __init__(self, states: dict[str, _MessageState]) -> None:
+        self._states = states
+
+    def __getitem__(self, message_id: str) -> m.Message:
+        return self._states[message_id].build()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._states)
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def __contains__(self, message_id: object) -> bool:
+        return message_id in self._states
+
+    def __repr__(self) -> str:
+        return f"MessagesView({list(self._states)!r})"
+
+
+class Reducer:
+    """Merge decoded stream events into per-message snapshots, following the merge contract."""
+
+    def __init__(self, *, use_completed: bool = True, strict: bool = False) -> None:
+        self.use_completed = use_completed
+        self.strict = strict
+        self.reports: list[Report] = []
+        self.events_applied = 0
+        self._states: dict[str, _MessageState] = {}
+        self._view = MessagesView(self._states)
+        self._handlers = {
+            MESSAGE_DELTA: self._on_delta,
+            MESSAGE_CREATED: self._on_created,
+            MESSAGE_IN_PROGRESS: self._on_in_progress,
+            MESSAGE_COMPLETED: self._on_final,
+            MESSAGE_INCOMPLETE: self._on_final,
+        }
+
+    @property
+    def messages(self) -> MessagesView:
+        """Message id → snapshot, valid at any moment (a live view; snapshots are immutable)."""
+        return self._view
+
+    def apply(
+        self,
+        event: str,
+        data: Any,
+        *,
+        event_number: int | None = None,
+        byte_offset: int | None = None,
+    ) -> list[Update]:
+        """Apply one decoded event; return what it changed. Unrelated events are ignored."""
+        self.events_applied += 1
+        number = self.events_applied if event_number is None else event_number
+        handler = self._handlers.get(event)
+        if handler is None:
+            return []
+        try:
+            if type(data) is not dict:
+                raise InvalidJSON(f"event data must be a JSON object, got {_type_name(data)}")
+            return handler(data, number, event)
+        except DeltasnapError as err:
+            raise err.located(
+                event_number=number,
+                byte_offset=byte_offset,
+                event=event,
+                message_id=data.get("id") if type(data) is dict else None,
+            ) from err.__cause__
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _report(
+        self,
+        kind: str,
+        reason: str,
+        number: int,
+        message_id: str | None,
+        details: tuple[str, ...] = (),
+    ) -> None:
+        self.reports.append(Report(kind, reason, number, message_id, details))
+
+    def _strict_or_report(self, kind: str, reason: str, number: int, message_id: str) -> None:
+        if self.strict:
+            raise StrictModeError(reason)
+        self._report(kind, reason, number, message_id)
+
+    @staticmethod
+    def _message_id(data: Mapping[str, Any]) -> str:
+        mid = data.get("id")
+        if type(mid) is not str:
+            raise DeltaError(f"message id must be a string, got {_type_name(mid)}")
+        return mid
+
+    @staticmethod
+    def _top_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+        top = {k: v for k, v in data.items() if k != "content"}
+        structure({**top, "content": []}, m.Message)  # validate before anything changes
+        return top
+
+    def _state_from_message(self, data: Mapping[str, Any]) -> _MessageState:
+        """A fresh state holding a whole message object (created with content, or completed)."""
+        message = structure(data, m.Message)
+        state = _MessageState({k: v for k, v in data.items() if k != "content"})
+        state.header = attrs.evolve(message, content=())
+        for index, (block, raw) in enumerate(
+            zip(message.content, data.get("content") or (), strict=True)
+        ):
+            state.add_part(index, _part_from_block(block, raw))
+        state.snapshot = message
+        return state
+
+    # -- events ----------------------------------------------------------------------------
+
+    def _on_created(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
+        mid = self._message_id(data)
+        state = self._states.get(mid)
+        if state is None:
+            self._states[mid] = self._state_from_message(data)
+        else:
+            self._strict_or_report(
+                "duplicate_created",
+                f"message {mid} was created twice; keeping its accumulated content",
+                number,
+                mid,
+            )
+            self._set_top(state, data)
+        return [Update("message.created", number, mid)]
+
+    def _on_in_progress(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
+        mid = self._message_id(data)
+        state = self._states.get(mid)
+        if state is None:
+            self._strict_or_report(
+                "missing_created", f"{event} for message {mid} that was never created", number, mid
+            )
+            self._states[mid] = self._state_from_message(data)
+        else:
+            self._set_top(state, data)
+        return [Update("message.in_progress", number, mid)]
+
+    def _set_top(self, state: _MessageState, data: Mapping[str, Any]) -> None:
+        state.top = self._top_fields(data)
+        state.header = None
+        state.snapshot = None
+
+    def _on_final(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
+        mid = self._message_id(data)
+        server = structure(data, m.Message)
+        state = self._states.get(mid)
+        if state is None:
+            self._strict_or_report(
+                "completed_unknown",
+                f"{event} for message {mid} that was never created; taking the server's copy",
+                number,
+                mid,
+            )
+        else:
+            ours = unstructure(state.build())["content"]
+            theirs = unstructure(server)["content"]
+            if ours != theirs:
+                diffs = tuple(_differences(ours, theirs, "content"))
+                self._report(
+                    "completed_differs",
+                    f"the server's {event} copy of {mid} differs from what was accumulated",
+                    number,
+                    mid,
+                    diffs,
+                )
+        if state is None or self.use_completed:
+            self._states[mid] = self._state_from_message(data)
+        else:
+            self._set_top(state, data)
+        kind = "message.completed" if event == MESSAGE_COMPLETED else "message.incomplete"
+        return [Update(kind, number, mid)]
+
+    def _on_delta(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
+        mid = self._message_id(data)
+        delta = data.get("delta")
+        if type(delta) is not dict:
+            raise DeltaError(f"delta must be an object, got {_type_name(delta)}")
+        content = delta.get("content")
+        if content is not None and type(content) is not list:
+            raise DeltaError(f"delta.content must be an array, got {_type_name(content)}")
+        state = self._states.get(mid)
+        if content:
+            self._check_content(state, content)
+        if state is None:
+            self._strict_or_report(
+                "delta_before_created",
+                f"delta for message {mid} that was never created; starting a bare snapshot",
+                number,
+                mid,
+            )
+            state = self._states[mid] = _MessageState({"id": mid, "object": "thread.message"})
+        updates: list[Update] = []
+        if len(delta) > (content is not None):
+            top = dict(state.top)
+            _merge_into(top, delta, _CONTENT_KEY)
+            self._set_top(state, top)
+            updates.append(Update("message.delta", number, mid))
+        if content:
+            state.snapshot = None
+            for item in content:
+                self._merge_part(state, item, number, mid, updates)
+        return updates
+
+    def _check_content(self, state: _MessageState | None, content: list[Any]) -> None:
+        """Validate every content delta before any is applied, so a bad event changes nothing."""
+        seen: dict[int, str] = {}
+        for item in content:
+            if type(item) is not dict:
+                raise DeltaError(f"a content delta must be an object, got {_type_name(item)}")
+            index = _check_index(item.get("index"), "content")
+            kind = item.get("type")
+            try:
+                if type(kind) is not str:
+                    raise DeltaError(f"content delta type must be a string, got {kind!r}")
+                part = state.parts.get(index) if state is not None else None
+                have = part.type if part is not None else seen.get(index)
+                if have is not None and have != kind:
+                    raise ContentTypeMismatch(
+                        f"content part {index} is {have!r}, a delta says {kind!r}"
+                    )
+                seen[index] = kind
+                if kind == "text":
+                    _check_text_delta(item, part)
+                elif kind == "refusal":
+                    piece = item.get("refusal")
+                    if piece is not None and type(piece) is not str:
+                        raise DeltaError(f"refusal must be a string, got {_type_name(piece)}")
+                else:
+                    structure(item, m.ContentDelta)
+            except DeltasnapError as err:
+                raise err.located(content_index=index) from None
+
+    def _merge_part(
+        self,
+        state: _MessageState,
+        item: dict[str, Any],
+        number: int,
+        mid: str,
+        updates: list[Update],
+    ) -> None:
+        index: int = item["index"]
+        kind: str = item["type"]
+        part = state.parts.get(index)
+        if part is None:
+            part = _new_part(kind)
+            state.add_part(index, part)
+        part.cache = None
+        if type(part) is _TextPart:
+            text = item.get("text")
+            if len(item) > 3 or "text" not in item:
+                _merge_into(part.extra, item, _TEXT_PART_KEYS)
+            if text:
+                piece = text.get("value")
+                if piece:
+                    part.buffer.append(piece)
+                    updates.append(Update("text", number, mid, index, None, piece))
+                annotations = text.get("annotations")
+                if annotations:
+                    for ann in annotations:
+                        ai: int = ann["index"]
+                        part.annotation(ai, ann["type"]).merge(ann)
+                        updates.append(Update("annotation", number, mid, index, ai))
+                if len(text) > ("value" in text) + ("annotations" in text):
+                    _merge_into(part.text_extra, text, _TEXT_KEYS)
+        elif type(part) is _RefusalPart:
+            piece = item.get("refusal")
+            if piece:
+                part.buffer.append(piece)
+                updates.append(Update("refusal", number, mid, index, None, piece))
+            if len(item) > 3 or "refusal" not in item:
+                _merge_into(part.extra, item, _REFUSAL_PART_KEYS)
+        elif type(part) is _OtherPart:
+            _merge_into(part.data, item, _INDEX_TYPE)
+            updates.append(Update("content", number, mid, index))
+
+
+def _check_text_delta(item: Mapping[str, Any], part: _Part | None) -> None:
+    text = item.get("text")
+    if text is None:
+        return
+    if type(text) is not dict:
+        raise DeltaError(f"text must be an object, got {_type_name(text)}")
+    piece = text.get("value")
+    if piece is not None and type(piece) is not str:
+        raise DeltaError(f"text.value must be a string, got {_type_name(piece)}")
+    annotations = text.get("annotations")
+    if annotations is None:
+        return
+    if type(annotations) is not list:
+        raise DeltaError(f"text.annotations must be an array, got {_type_name(annotations)}")
+    seen: dict[int, str] = {}
+    for ann in annotations:
+        if type(ann) is not dict:
+            raise DeltaError(f"an annotation delta must be an object, got {_type_name(ann)}")
+        ai = _check_index(ann.get("index"), "annotation")
+        try:
+            kind = ann.get("type")
+            if type(kind) is not str:
+                raise DeltaError(f"annotation delta type must be a string, got {kind!r}")
+            existing = part.annotations.get(ai) if type(part) is _TextPart else None
+            have = existing.type if existing is not None else seen.get(ai)
+            if have is not None and have != kind:
+                raise ContentTypeMismatch(f"annotation {ai} is {have!r}, a delta says {kind!r}")
+            seen[ai] = kind
+            structure(ann, m.AnnotationDelta)
+        except ValidationError as err:
+            raise DeltaError(f"bad annotation delta: {err.reason}").located(
+                annotation_index=ai
+            ) from None
+        except DeltasnapError as err:
+            raise err.located(annotation_index=ai) from None
+
+
+def _part_from_block(block: m.ContentBlock, raw: Mapping[str, Any]) -> _Part:
+    """Part state holding a whole content block (from a created or completed message)."""
+    if isinstance(block, m.TextContentBlock):
+        part = _TextPart(block.text.value)
+        raw_text = raw.get("text") or {}
+        for i, (ann, raw_ann) in enumerate(
+            zip(block.text.annotations, raw_text.get("annotations") or (), strict=True)
+        ):
+            state = part.annotations[i] = _Annotation(ann.type)
+            state.data = {k: v for k, v in raw_ann.items() if k != "type"}
+            state.cache = ann
+            part.order.append(i)
+        part.ann_tuple = block.text.annotations
+        part.text_extra = dict(block.text.extra)
+        part.extra = dict(block.extra)
+        part.cache = block
+        return part
+    if isinstance(block, m.RefusalContentBlock):
+        refusal = _RefusalPart(block.refusal)
+        refusal.extra = dict(block.extra)
+        refusal.cache = block
+        return refusal
+    other = _OtherPart(block.type)
+    other.data = {k: v for k, v in raw.items() if k != "type"}
+    other.cache = block
+    return other
+
+
+def _differences(ours: Any, theirs: Any, path: str, limit: int = 10) -> Iterator[str]:
+    """Up to ``limit`` JSON paths where two values differ, each with both values shortened."""
+    count = 0
+    stack = [(path, ours, theirs)]
+    while stack and count < limit:
+        where, a, b = stack.pop()
+        if a == b:
+            continue
+        if type(a) is dict and type(b) is dict:
+            for key in reversed(list(dict.fromkeys([*a, *b]))):
+                stack.append((f"{where}.{key}", a.get(key), b.get(key)))
+        elif type(a) is list and type(b) is list and len(a) == len(b):
+            for i in reversed(range(len(a))):
+                stack.append((f"{where}[{i}]", a[i], b[i]))
+        else:
+            count += 1
+            yield f"{where}: accumulated {_short(a)}, server {_short(b)}"
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,61 @@
+"""Append-only text buffers and the lazy references snapshots hold into them."""
+
+from __future__ import annotations
+
+__all__ = ["TextBuffer", "TextRef", "resolve"]
+
+
+class TextBuffer:
+    """Streamed text kept as pieces; joined lazily, at most once per new piece that is read."""
+
+    __slots__ = ("_joined", "_length", "_tail")
+
+    def __init__(self, initial: str = "") -> None:
+        self._joined = initial
+        self._tail: list[str] = []
+        self._length = len(initial)
+
+    def append(self, piece: str) -> None:
+        """Add one piece at the end."""
+        self._tail.append(piece)
+        self._length += len(piece)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def text(self, length: int | None = None) -> str:
+        """The text so far (or its first ``length`` characters, for an older snapshot)."""
+        if self._tail:
+            self._tail.insert(0, self._joined)
+            self._joined = "".join(self._tail)
+            self._tail = []
+        joined = self._joined
+        if length is None or length == len(joined):
+            return joined
+        return joined[:length]
+
+    def ref(self) -> TextRef:
+        """A reference to the text as it is now; later appends do not change what it reads."""
+        return TextRef(self, self._length)
+
+
+class TextRef:
+    """A frozen view of a TextBuffer's first ``length`` characters, resolved on first read."""
+
+    __slots__ = ("_buffer", "_length")
+
+    def __init__(self, buffer: TextBuffer, length: int) -> None:
+        self._buffer = buffer
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def resolve(self) -> str:
+        """The referenced text as a str."""
+        return self._buffer.text(self._length)
+
+
+def resolve(value: str | TextRef) -> str:
+    """A str from either a str or a lazy TextRef."""
+    return value if type(value) is str else value.resolve()  # type: ignore[union-attr]
