@@ -478,6 +478,10 @@ class Reducer:
                         raise DeltaError(f"refusal must be a string, got {_type_name(piece)}")
                 else:
                     structure(item, m.ContentDelta)
+            except ValidationError as err:
+                raise DeltaError(f"bad {kind} delta: {err.reason}").located(
+                    content_index=index
+                ) from None
             except DeltasnapError as err:
                 raise err.located(content_index=index) from None
 
