@@ -1,5 +1,10 @@
 """deltasnap: streamed Assistants-API runs into complete, typed Message snapshots."""
 
+from ._accumulator import (
+    Accumulator,
+    ServerError,
+    StreamEvent,
+)
 from ._converter import (
     converter,
     structure,
@@ -62,8 +67,17 @@ from ._reducer import (
     Report,
     Update,
 )
+from ._sources import (
+    aaccumulate,
+    accumulate,
+)
+from ._sse import (
+    ServerSentEvent,
+    SSEDecoder,
+)
 
 __all__ = [
+    "Accumulator",
     "Annotation",
     "AnnotationDelta",
     "Attachment",
@@ -103,7 +117,11 @@ __all__ = [
     "RefusalContentBlock",
     "RefusalDeltaBlock",
     "Report",
+    "SSEDecoder",
+    "ServerError",
+    "ServerSentEvent",
     "StreamError",
+    "StreamEvent",
     "StrictModeError",
     "Text",
     "TextContentBlock",
@@ -115,6 +133,8 @@ __all__ = [
     "UnknownContentDelta",
     "Update",
     "ValidationError",
+    "aaccumulate",
+    "accumulate",
     "converter",
     "structure",
     "unstructure",

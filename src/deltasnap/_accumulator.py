@@ -1,0 +1,269 @@
+"""Accumulator: the SSE decoder and the reducer joined; bytes in, updates and snapshots out."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import AsyncIterable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._errors import DeltasnapError, InvalidJSON
+from ._reducer import MessagesView, Reducer, Report, Update
+from ._sse import ServerSentEvent, SSEDecoder
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+__all__ = ["Accumulator", "ServerError", "StreamEvent"]
+
+_DELTA_EVENTS = frozenset({"thread.message.delta", "thread.run.step.delta"})
+DONE = "done"
+ERROR = "error"
+
+
+@attrs.frozen
+class StreamEvent:
+    """One event of the stream as received: its number, name, parsed data and where it was."""
+
+    number: int
+    event: str
+    data: Any
+    offset: int | None = None
+    id: str | None = None
+
+
+class ServerError(DeltasnapError):
+    """The server sent an ``error`` event (code, message, param, type as the API gives them)."""
+
+    def __init__(self, reason: str, *, data: Any = None, **where: Any) -> None:
+        super().__init__(reason, **where)
+        self.data = data
+        body = data.get("error", data) if isinstance(data, dict) else {}
+        body = body if isinstance(body, dict) else {}
+        self.code: Any = body.get("code")
+        self.param: Any = body.get("param")
+        self.type: Any = body.get("type")
+
+
+def _error_reason(data: Any) -> str:
+    body = data.get("error", data) if isinstance(data, dict) else data
+    if isinstance(body, dict) and body.get("message"):
+        code = f" [{body['code']}]" if body.get("code") else ""
+        return f"server error{code}: {body['message']}"
+    return f"server error: {data!r}"
+
+
+class Accumulator:
+    """Feed it stream bytes in any chunking; read ``messages`` at any moment.
+
+    Lenient by default: a bad event is skipped and recorded in ``reports`` (with its event number
+    and reason) and everything accumulated so far stays; ``strict=True`` raises at the first one.
+    Every event except the (many) deltas is kept in ``events``; ``keep_deltas=True`` keeps those
+    too. ``event_counts`` counts every event by name.
+    """
+
+    def __init__(
+        self,
+        *,
+        use_completed: bool = True,
+        strict: bool = False,
+        keep_deltas: bool = False,
+        max_event_bytes: int | None = 16 * 1024 * 1024,
+    ) -> None:
+        self.reducer = Reducer(use_completed=use_completed, strict=strict)
+        self.strict = strict
+        self.keep_deltas = keep_deltas
+        self.max_event_bytes = max_event_bytes
+        self.events: list[StreamEvent] = []
+        self.event_counts: Counter[str] = Counter()
+        self.server_errors: list[ServerError] = []
+        self.done = False
+        self.closed = False
+        self.truncated = False
+        self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
+        self._number = 0
+        self._offset_base = 0
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def messages(self) -> MessagesView:
+        """Message id → current snapshot (a live, read-only mapping in order of creation)."""
+        return self.reducer.messages
+
+    @property
+    def reports(self) -> list[Report]:
+        """Everything noticed and not raised: skipped events, repairs, differences, truncation."""
+        return self.reducer.reports
+
+    @property
+    def bytes_received(self) -> int:
+        """Bytes fed so far, over all stream segments."""
+        return self._offset_base + self._decoder.bytes_received
+
+    # -- input -----------------------------------------------------------------------------
+
+    def feed(self, chunk: bytes | str) -> list[Update]:
+        """Feed the next chunk of the stream; return what changed."""
+        decoder = self._decoder
+        decoder.receive(chunk)
+        return self._drain()
+
+    def close(self) -> list[Update]:
+        """End of input: flush, and report a truncated stream (snapshots are kept)."""
+        if self.closed:
+            return []
+        self.closed = True
+        decoder = self._decoder
+        try:
+            decoder.close()
+        except DeltasnapError as err:  # pragma: no cover - close() only discards
+            self._fault(err)
+        updates = self._drain()
+        if decoder.truncated:
+            self.truncated = True
+            self._report(
+                "truncated_event",
+                f"the stream ended inside an event; {decoder.discarded_bytes} bytes discarded",
+            )
+        if not self.done:
+            self.truncated = True
+            self._report("truncated", "the stream ended without a done event")
+            updates.append(Update("truncated", self._number))
+        return updates
+
+    def new_segment(self) -> None:
+        """Start a new HTTP body on the same run (e.g. after submitting tool outputs)."""
+        self._offset_base += self._decoder.bytes_received
+        self._decoder = SSEDecoder(max_event_bytes=self.max_event_bytes)
+        self.done = False
+        self.closed = False
+        self.truncated = False
+
+    def feed_event(self, event: str, data: Any, *, offset: int | None = None) -> list[Update]:
+        """Feed one already-decoded event (data: a dict, a JSON string, or a pydantic model)."""
+        self._number += 1
+        try:
+            return self._apply(self._number, event, _plain(data), offset, None)
+        except DeltasnapError as err:
+            self._fault(err)
+            return []
+
+    def updates(self, source: Any) -> Iterator[Update]:
+        """Feed a whole source (see ``accumulate``), yielding updates as they happen; then close."""
+        from ._sources import iter_updates
+
+        return iter_updates(self, source)
+
+    def aupdates(self, source: AsyncIterable[Any] | Iterable[Any]) -> AsyncIterator[Update]:
+        """Async form of ``updates`` for async iterables of chunks or events."""
+        from ._sources import aiter_updates
+
+        return aiter_updates(self, source)
+
+    def raise_for_error(self) -> None:
+        """Raise the first ``error`` event the server sent, if any."""
+        if self.server_errors:
+            raise self.server_errors[0]
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _drain(self) -> list[Update]:
+        updates: list[Update] = []
+        next_event = self._decoder.next_event
+        base = self._offset_base
+        while True:
+            try:
+                sse = next_event()
+            except DeltasnapError as err:
+                self._number += 1
+                self._fault(err.located(event_number=self._number))
+                continue
+            if sse is None:
+                return updates
+            self._number += 1
+            try:
+                updates += self._decode(sse, base)
+            except DeltasnapError as err:
+                self._fault(err)
+
+    def _decode(self, sse: ServerSentEvent, base: int) -> list[Update]:
+        number = self._number
+        event = sse.event
+        offset = base + sse.offset
+        raw = sse.data
+        if event == DONE and raw.strip() == "[DONE]":
+            data: Any = raw
+        else:
+            try:
+                data = json.loads(raw)
+            except ValueError as err:
+                raise InvalidJSON(
+                    f"event data is not valid JSON: {err}",
+                    event_number=number,
+                    byte_offset=offset,
+                    event=event,
+                ) from None
+        return self._apply(number, event, data, offset, sse.id)
+
+    def _apply(
+        self, number: int, event: str, data: Any, offset: int | None, sse_id: str | None
+    ) -> list[Update]:
+        self.event_counts[event] += 1
+        if self.done and event != DONE:
+            self._report("event_after_done", f"{event} arrived after done", number)
+        if self.keep_deltas or event not in _DELTA_EVENTS:
+            self.events.append(StreamEvent(number, event, data, offset, sse_id))
+        updates = self.reducer.apply(event, data, event_number=number, byte_offset=offset)
+        if updates:
+            return updates
+        if event == DONE:
+            self.done = True
+            return [Update("done", number)]
+        if event == ERROR:
+            err = ServerError(
+                _error_reason(data), data=data, event_number=number, byte_offset=offset
+            )
+            self.server_errors.append(err)
+            self._report("server_error", str(err), number)
+            return [Update("error", number, text=err.reason)]
+        return [Update("event", number, text=event)]
+
+    def _report(self, kind: str, reason: str, number: int | None = None) -> None:
+        self.reducer.reports.append(
+            Report(kind, reason, self._number if number is None else number)
+        )
+
+    def _fault(self, err: DeltasnapError) -> None:
+        """A bad event: raise in strict mode, else record it and go on."""
+        if self.strict:
+            raise err
+        self.reducer.reports.append(
+            Report("skipped_event", str(err), err.event_number, err.message_id)
+        )
+
+
+def _plain(data: Any) -> Any:
+    """Event data as plain JSON values: dicts pass, JSON text is parsed, models are dumped."""
+    if isinstance(data, dict):
+        return data
+    if isinstance(data, str | bytes):
+        text = data.decode() if isinstance(data, bytes) else data
+        if text.strip() == "[DONE]":
+            return text
+        try:
+            return json.loads(text)
+        except ValueError as err:
+            raise InvalidJSON(f"event data is not valid JSON: {err}") from None
+    dump = getattr(data, "model_dump", None)
+    if callable(dump):
+        try:
+            return dump(exclude_unset=True)
+        except TypeError:
+            return dump()
+    to_dict = getattr(data, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    return data

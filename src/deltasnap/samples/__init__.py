@@ -1,0 +1,1 @@
+"""Sample captures shipped with deltasnap (``deltasnap replay --sample``)."""

@@ -1,0 +1,194 @@
+"""Accumulator: bytes in any chunking to snapshots; records, updates, truncation, errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deltasnap import Accumulator, InvalidJSON, ServerError, unstructure
+
+from conftest import MESSAGE_STREAMS, STREAM_NAMES, expected, stream_path
+
+
+def stream_bytes(name: str) -> bytes:
+    """The raw bytes of a reference capture."""
+    return stream_path(name).read_bytes()
+
+
+def run(data: bytes, chunks: list[int] | None = None, **options: Any) -> Accumulator:
+    """Feed data, cut at the given chunk sizes (all at once when None), then close."""
+    acc = Accumulator(**options)
+    if chunks is None:
+        acc.feed(data)
+    else:
+        pos = 0
+        for size in chunks:
+            acc.feed(data[pos : pos + size])
+            pos += size
+        acc.feed(data[pos:])
+    acc.close()
+    return acc
+
+
+def final(acc: Accumulator) -> dict[str, Any]:
+    """Every message snapshot in JSON shape."""
+    return {mid: unstructure(msg) for mid, msg in acc.messages.items()}
+
+
+@pytest.mark.parametrize("name", MESSAGE_STREAMS)
+@pytest.mark.parametrize("use_completed", [True, False])
+def test_reference_bytes_reduce_to_expected(name: str, use_completed: bool) -> None:
+    """Each capture's bytes reduce to its expected messages, with or without completed copies."""
+    acc = run(stream_bytes(name), use_completed=use_completed)
+    assert final(acc) == expected(name)
+    assert acc.done and not acc.truncated
+    assert [r.kind for r in acc.reports] == []
+
+
+@pytest.mark.parametrize("name", MESSAGE_STREAMS)
+def test_one_byte_at_a_time(name: str) -> None:
+    """Feeding one byte at a time changes nothing."""
+    data = stream_bytes(name)
+    acc = run(data, [1] * len(data), use_completed=False)
+    assert final(acc) == expected(name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(MESSAGE_STREAMS), data=st.data())
+def test_any_chunking_same_snapshots_and_events(name: str, data: st.DataObject) -> None:
+    """Any chunking of a stream's bytes gives the same events and the same snapshots."""
+    raw = stream_bytes(name)
+    sizes = data.draw(st.lists(st.integers(1, 64), max_size=len(raw)))
+    whole = run(raw, keep_deltas=True)
+    cut = run(raw, sizes, keep_deltas=True)
+    assert final(cut) == final(whole) == expected(name)
+    assert cut.events == whole.events
+
+
+@pytest.mark.parametrize("ending", [b"\r\n", b"\r", b"\n"])
+@pytest.mark.parametrize("name", MESSAGE_STREAMS)
+def test_line_endings(name: str, ending: bytes) -> None:
+    """CRLF, CR and LF line ends give the same snapshots."""
+    lf = stream_bytes(name).replace(b"\r\n", b"\n")
+    acc = run(lf.replace(b"\n", ending), use_completed=False)
+    assert final(acc) == expected(name)
+
+
+def test_updates_carry_the_live_text() -> None:
+    """Concatenating the text updates per message and part gives the final text."""
+    acc = Accumulator()
+    pieces: dict[tuple[str | None, int | None], str] = {}
+    for update in [*acc.feed(stream_bytes("two-messages")), *acc.close()]:
+        if update.kind == "text":
+            key = (update.message_id, update.content_index)
+            pieces[key] = pieces.get(key, "") + (update.text or "")
+    assert pieces == {("msg_a", 0): "alpha beta gamma", ("msg_b", 0): "one two three"}
+
+
+def test_every_event_recorded_except_deltas_by_default() -> None:
+    """Run, message and done events are kept with their data; deltas are counted, not kept."""
+    acc = run(stream_bytes("basic"))
+    names = [e.event for e in acc.events]
+    assert names == [
+        "thread.run.created",
+        "thread.message.created",
+        "thread.message.completed",
+        "thread.run.completed",
+        "done",
+    ]
+    assert acc.events[0].data["status"] == "created"
+    assert acc.events[0].number == 1 and acc.events[0].offset == 0
+    assert acc.event_counts["thread.message.delta"] == 8
+    kept = run(stream_bytes("basic"), keep_deltas=True)
+    assert len(kept.events) == sum(kept.event_counts.values()) == 13
+
+
+def test_unknown_events_pass_through() -> None:
+    """Unknown event names are recorded and reported as updates, not rejected."""
+    acc = Accumulator()
+    updates = acc.feed(b'event: thread.future.thing\ndata: {"x": 1}\n\n')
+    assert [(u.kind, u.text) for u in updates] == [("event", "thread.future.thing")]
+    assert acc.events[0].data == {"x": 1}
+
+
+def test_close_without_done_keeps_snapshots() -> None:
+    """A stream cut before done keeps every snapshot and reports the truncation."""
+    data = stream_bytes("basic")
+    cut = data.index(b"event: thread.message.completed")
+    acc = run(data[: cut + 20])
+    assert acc.truncated
+    text = acc.messages["msg_1"].content[0].text.value  # type: ignore[union-attr]
+    assert text == "Hello, world! Streaming is fun — ünïcødé 🚀"
+    kinds = [r.kind for r in acc.reports]
+    assert kinds == ["truncated_event", "truncated"]
+
+
+def test_truncated_mid_utf8() -> None:
+    """A stream cut inside a multi-byte character keeps what came before."""
+    data = stream_bytes("basic")
+    cut = data.index("🚀".encode()) + 2
+    acc = run(data[:cut])
+    assert acc.truncated
+    assert acc.messages["msg_1"].content[0].text.value == "Hello, world! Streaming is fun"  # type: ignore[union-attr]
+
+
+def test_error_event_is_surfaced() -> None:
+    """An error event becomes a ServerError, an update and a report; nothing is swallowed."""
+    body = {"code": "server_error", "message": "boom", "param": None, "type": "server_error"}
+    acc = Accumulator()
+    updates = acc.feed(f"event: error\ndata: {json.dumps(body)}\n\n")
+    assert [(u.kind, u.text) for u in updates] == [("error", "server error [server_error]: boom")]
+    assert acc.server_errors[0].code == "server_error"
+    with pytest.raises(ServerError, match="boom"):
+        acc.raise_for_error()
+    assert [r.kind for r in acc.reports] == ["server_error"]
+
+
+def test_invalid_json_lenient_and_strict() -> None:
+    """Invalid JSON is skipped and recorded (lenient) or raised with its location (strict)."""
+    good = stream_bytes("basic")
+    bad = good.replace(b'{"value": " world"}', b'{"value": " world"', 1)
+    lenient = run(bad)
+    assert [r.kind for r in lenient.reports][:1] == ["skipped_event"]
+    assert lenient.reports[0].event_number == 5
+    assert lenient.messages["msg_1"].status == "completed"
+    strict = Accumulator(strict=True)
+    with pytest.raises(InvalidJSON) as info:
+        strict.feed(bad)
+    assert info.value.event_number == 5
+    bad_at = good.index(b'{"value": " world"}')
+    assert info.value.byte_offset == good.rindex(b"event: thread.message.delta", 0, bad_at)
+    assert strict.messages["msg_1"].content[0].text.value == "Hello,"  # type: ignore[union-attr]
+
+
+def test_second_segment_continues_the_run() -> None:
+    """new_segment() lets a second HTTP body (same run) continue in the same accumulator."""
+    acc = run(stream_bytes("run-steps"))
+    acc.new_segment()
+    acc.feed(stream_bytes("basic"))
+    acc.close()
+    assert list(acc.messages) == ["msg_1"]
+    assert acc.done and not acc.truncated
+    assert [r.kind for r in acc.reports] == []
+
+
+def test_events_after_done_are_reported() -> None:
+    """Events after done in the same body are applied but reported."""
+    acc = run(stream_bytes("basic") + stream_bytes("refusal"))
+    assert "msg_x" in acc.messages
+    assert "event_after_done" in [r.kind for r in acc.reports]
+
+
+@pytest.mark.parametrize("name", STREAM_NAMES)
+def test_feed_event_matches_feed(name: str) -> None:
+    """Feeding decoded events gives the same snapshots as feeding bytes."""
+    by_bytes = run(stream_bytes(name), keep_deltas=True)
+    by_event = Accumulator()
+    for event in by_bytes.events:
+        by_event.feed_event(event.event, event.data)
+    by_event.close()
+    assert final(by_event) == final(by_bytes)
