@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import AsyncIterable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -10,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ._errors import DeltasnapError, InvalidJSON
+from ._json import loads
+from ._limits import Limits
 from ._reducer import MessagesView, Reducer, Report, Update
 from ._sse import ServerSentEvent, SSEDecoder
 
@@ -70,19 +71,19 @@ class Accumulator:
         use_completed: bool = True,
         strict: bool = False,
         keep_deltas: bool = False,
-        max_event_bytes: int | None = 16 * 1024 * 1024,
+        limits: Limits | None = None,
     ) -> None:
+        self.limits = limits = Limits() if limits is None else limits
         self.reducer = Reducer(use_completed=use_completed, strict=strict)
         self.strict = strict
         self.keep_deltas = keep_deltas
-        self.max_event_bytes = max_event_bytes
         self.events: list[StreamEvent] = []
         self.event_counts: Counter[str] = Counter()
         self.server_errors: list[ServerError] = []
         self.done = False
         self.closed = False
         self.truncated = False
-        self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
+        self._decoder = SSEDecoder(max_event_bytes=limits.max_event_bytes)
         self._number = 0
         self._offset_base = 0
 
@@ -137,7 +138,7 @@ class Accumulator:
     def new_segment(self) -> None:
         """Start a new HTTP body on the same run (e.g. after submitting tool outputs)."""
         self._offset_base += self._decoder.bytes_received
-        self._decoder = SSEDecoder(max_event_bytes=self.max_event_bytes)
+        self._decoder = SSEDecoder(max_event_bytes=self.limits.max_event_bytes)
         self.done = False
         self.closed = False
         self.truncated = False
@@ -146,7 +147,8 @@ class Accumulator:
         """Feed one already-decoded event (data: a dict, a JSON string, or a pydantic model)."""
         self._number += 1
         try:
-            return self._apply(self._number, event, _plain(data), offset, None)
+            plain = _plain(data, self.limits.max_json_depth)
+            return self._apply(self._number, event, plain, offset, None)
         except DeltasnapError as err:
             self._fault(err)
             return []
@@ -198,14 +200,9 @@ class Accumulator:
             data: Any = raw
         else:
             try:
-                data = json.loads(raw)
-            except ValueError as err:
-                raise InvalidJSON(
-                    f"event data is not valid JSON: {err}",
-                    event_number=number,
-                    byte_offset=offset,
-                    event=event,
-                ) from None
+                data = loads(raw, self.limits.max_json_depth)
+            except DeltasnapError as err:
+                raise err.located(event_number=number, byte_offset=offset, event=event) from None
         return self._apply(number, event, data, offset, sse.id)
 
     def _apply(
@@ -245,18 +242,18 @@ class Accumulator:
         )
 
 
-def _plain(data: Any) -> Any:
+def _plain(data: Any, max_depth: int | None) -> Any:
     """Event data as plain JSON values: dicts pass, JSON text is parsed, models are dumped."""
     if isinstance(data, dict):
         return data
     if isinstance(data, str | bytes):
-        text = data.decode() if isinstance(data, bytes) else data
+        try:
+            text = data.decode() if isinstance(data, bytes) else data
+        except UnicodeDecodeError as err:
+            raise InvalidJSON(f"event data is not UTF-8: {err}") from None
         if text.strip() == "[DONE]":
             return text
-        try:
-            return json.loads(text)
-        except ValueError as err:
-            raise InvalidJSON(f"event data is not valid JSON: {err}") from None
+        return loads(text, max_depth)
     dump = getattr(data, "model_dump", None)
     if callable(dump):
         try:

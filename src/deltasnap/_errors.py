@@ -10,11 +10,17 @@ __all__ = [
     "DeltaError",
     "DeltasnapError",
     "EventTooLarge",
+    "IndexTooLarge",
     "InvalidIndex",
     "InvalidJSON",
+    "JSONTooDeep",
     "LimitExceeded",
     "StreamError",
     "StrictModeError",
+    "TextTooLong",
+    "TooManyAnnotations",
+    "TooManyMessages",
+    "TooManyParts",
     "ValidationError",
 ]
 
@@ -86,10 +92,6 @@ class DecodeError(DeltasnapError):
     """The bytes could not be decoded as a server-sent-event stream (e.g. invalid UTF-8)."""
 
 
-class EventTooLarge(DecodeError):
-    """One SSE event grew past the configured byte limit."""
-
-
 class StreamError(DeltasnapError):
     """An event's payload is unusable (not JSON, not an object, out of order, ...)."""
 
@@ -119,4 +121,32 @@ class ValidationError(DeltasnapError):
 
 
 class LimitExceeded(DeltasnapError):
-    """A configured resource limit was exceeded."""
+    """A configured resource limit (see ``Limits``) was exceeded."""
+
+
+class EventTooLarge(DecodeError, LimitExceeded):
+    """One SSE event grew past ``max_event_bytes``."""
+
+
+class IndexTooLarge(LimitExceeded):
+    """A content or annotation index is above ``max_content_index`` / ``max_annotation_index``."""
+
+
+class TooManyParts(LimitExceeded):
+    """A message has more content parts than ``max_parts_per_message``."""
+
+
+class TooManyAnnotations(LimitExceeded):
+    """A text part has more annotations than ``max_annotations_per_part``."""
+
+
+class TooManyMessages(LimitExceeded):
+    """The stream created more messages than ``max_messages``."""
+
+
+class JSONTooDeep(LimitExceeded, InvalidJSON):
+    """An event's JSON data nests deeper than ``max_json_depth``."""
+
+
+class TextTooLong(LimitExceeded):
+    """A message's streamed text grew past ``max_text_per_message`` characters."""

@@ -104,7 +104,7 @@ def accumulate(
     a binary or text file object; an iterable of bytes/str chunks (httpx ``iter_bytes()``,
     requests ``iter_content()``); or an iterable of decoded event objects with ``.event`` and
     ``.data`` (data a dict, JSON text, or a model with ``model_dump()``, e.g. openai SDK events).
-    ``options`` go to ``Accumulator`` (use_completed, strict, keep_deltas, max_event_bytes); pass
+    ``options`` go to ``Accumulator`` (use_completed, strict, keep_deltas, limits); pass
     ``accumulator`` to continue an existing one (e.g. a second stream segment of the same run).
     """
     acc = accumulator if accumulator is not None else Accumulator(**options)
