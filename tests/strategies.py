@@ -232,3 +232,403 @@ def multi_message_streams(
 def roundtrip_json(value: Any) -> Any:
     """The value after a trip through JSON text (what a stream really carries)."""
     return json.loads(json.dumps(value))
+
+
+# ------------------------------------------------------------------ run steps and runs
+
+STEP_FINAL_EVENTS = {
+    "completed": "thread.run.step.completed",
+    "failed": "thread.run.step.failed",
+    "cancelled": "thread.run.step.cancelled",
+    "expired": "thread.run.step.expired",
+    "in_progress": "thread.run.step.in_progress",
+}
+
+
+@st.composite
+def code_outputs(draw: st.DrawFn) -> dict[str, Any]:
+    """A complete code_interpreter output: logs, image, or an unknown type."""
+    kind = draw(st.sampled_from(["logs", "logs", "image", "new_output"]))
+    if kind == "new_output":
+        return {"type": kind, "payload": draw(JSON_VALUES)}
+    out: dict[str, Any] = (
+        {"type": "logs", "logs": draw(TEXT)}
+        if kind == "logs"
+        else {"type": "image", "image": {"file_id": draw(IDS)}}
+    )
+    out.update(draw(unknown_fields()))
+    return out
+
+
+@st.composite
+def tool_calls(draw: st.DrawFn) -> dict[str, Any]:
+    """A complete tool call of any type (function, code_interpreter, file_search, unknown)."""
+    kind = draw(st.sampled_from(["function", "function", "code_interpreter", "file_search", "x"]))
+    call_id = draw(IDS)
+    if kind == "function":
+        inner: dict[str, Any] = {
+            "name": draw(IDS),
+            "arguments": draw(TEXT),
+            "output": draw(st.none() | TEXT),
+        }
+        inner.update(draw(unknown_fields()))
+        call: dict[str, Any] = {"id": call_id, "type": kind, "function": inner}
+    elif kind == "code_interpreter":
+        code = {"input": draw(TEXT), "outputs": draw(st.lists(code_outputs(), max_size=3))}
+        call = {"id": call_id, "type": kind, "code_interpreter": code}
+    elif kind == "file_search":
+        search: dict[str, Any] = {}
+        if draw(st.booleans()):
+            search["ranking_options"] = {
+                "ranker": "auto",
+                "score_threshold": draw(st.floats(0, 1)),
+            }
+            results = []
+            for _ in range(draw(st.integers(0, 2))):
+                result: dict[str, Any] = {
+                    "file_id": draw(IDS),
+                    "file_name": draw(TEXT),
+                    "score": draw(st.floats(0, 1)),
+                }
+                if draw(st.booleans()):
+                    result["content"] = [{"type": "text", "text": draw(TEXT)}]
+                results.append(result)
+            search["results"] = results
+        call = {"id": call_id, "type": kind, "file_search": search}
+    else:
+        return {"id": call_id, "type": "new_tool", "new_tool": draw(JSON_VALUES)}
+    call.update(draw(unknown_fields()))
+    return call
+
+
+@st.composite
+def run_steps(
+    draw: st.DrawFn, step_id: str | None = None, run_id: str | None = None
+) -> dict[str, Any]:
+    """A complete ``thread.run.step`` object as the API returns it (unknown keys included)."""
+    kind = draw(st.sampled_from(["tool_calls", "tool_calls", "message_creation", "new_details"]))
+    if kind == "tool_calls":
+        details: dict[str, Any] = {
+            "type": kind,
+            "tool_calls": draw(st.lists(tool_calls(), max_size=4)),
+        }
+        details.update(draw(unknown_fields()))
+    elif kind == "message_creation":
+        details = {"type": kind, "message_creation": {"message_id": draw(IDS)}}
+    else:
+        details = {"type": kind, "payload": draw(JSON_VALUES)}
+    status = draw(st.sampled_from(list(STEP_FINAL_EVENTS)))
+    step: dict[str, Any] = {
+        "id": step_id or draw(IDS),
+        "object": "thread.run.step",
+        "created_at": draw(st.integers(0, 2**33)),
+        "run_id": run_id or draw(IDS),
+        "assistant_id": draw(IDS),
+        "thread_id": draw(IDS),
+        "type": kind,
+        "status": status,
+        "cancelled_at": None,
+        "completed_at": draw(st.integers(0, 2**33)) if status == "completed" else None,
+        "expired_at": None,
+        "failed_at": None,
+        "last_error": (
+            {"code": "server_error", "message": draw(TEXT)} if status == "failed" else None
+        ),
+        "step_details": details,
+        "usage": draw(
+            st.none()
+            | st.fixed_dictionaries(
+                {
+                    "completion_tokens": st.integers(0, 9999),
+                    "prompt_tokens": st.integers(0, 9999),
+                    "total_tokens": st.integers(0, 9999),
+                }
+            )
+        ),
+    }
+    if draw(st.booleans()):
+        step["metadata"] = draw(st.dictionaries(st.text(max_size=6), st.text(max_size=6)))
+    step.update(draw(unknown_fields()))
+    return step
+
+
+@st.composite
+def tool_call_deltas(draw: st.DrawFn, index: int, call: dict[str, Any]) -> list[dict[str, Any]]:
+    """Tool-call deltas (in order) that rebuild one tool call at ``index``."""
+    kind = call["type"]
+    extra = {k: v for k, v in call.items() if k not in ("id", "type", kind)}
+    if kind == "function":
+        fn = call["function"]
+        first: dict[str, Any] = {"index": index, "id": call["id"], "type": kind}
+        first["function"] = {"name": fn["name"], "arguments": "", "output": None}
+        deltas = [first]
+        deltas += [
+            {"index": index, "type": kind, "function": {"arguments": p}}
+            for p in _split(draw, fn["arguments"])
+        ]
+        rest = {k: v for k, v in fn.items() if k not in ("name", "arguments")}
+        deltas[-1]["function"].update(rest)  # the output (and unknown keys) at the end
+    elif kind == "code_interpreter":
+        code = call["code_interpreter"]
+        first = {"index": index, "id": call["id"], "type": kind}
+        first["code_interpreter"] = {"input": "", "outputs": []}
+        queues: list[list[dict[str, Any]]] = [[{"input": p} for p in _split(draw, code["input"])]]
+        for oi, out in enumerate(code["outputs"]):
+            if out["type"] == "logs":
+                pieces = [
+                    {"index": oi, "type": "logs", "logs": p} for p in _split(draw, out["logs"])
+                ]
+                pieces[-1].update({k: v for k, v in out.items() if k not in ("type", "logs")})
+            else:
+                pieces = [{"index": oi, **out}]
+            queues.append([{"outputs": [p]} for p in pieces])
+        deltas = [first]
+        deltas += [
+            {"index": index, "type": kind, "code_interpreter": c}
+            for c in draw(interleavings(queues))
+        ]
+    elif kind == "file_search":
+        deltas = [{"index": index, "id": call["id"], "type": kind, "file_search": {}}]
+        if call["file_search"]:
+            deltas.append({"index": index, "type": kind, "file_search": call["file_search"]})
+    else:
+        return [{"index": index, **call}]
+    if extra:
+        deltas[draw(st.integers(0, len(deltas) - 1))].update(extra)
+    return deltas
+
+
+@st.composite
+def step_events(draw: st.DrawFn, step: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The (event, data) sequence a server streams for one run step: created, deltas, final."""
+    details = step["step_details"]
+    kind = details["type"]
+    start: dict[str, Any] = {"type": kind}
+    if kind == "tool_calls":
+        start["tool_calls"] = []
+    elif kind == "message_creation":
+        start = details
+    created = {**step, "status": "in_progress", "completed_at": None, "step_details": start}
+    created["last_error"] = None
+    events: list[tuple[str, dict[str, Any]]] = [("thread.run.step.created", created)]
+
+    def delta(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        payload = {"id": step["id"], "object": "thread.run.step.delta", "delta": body}
+        return ("thread.run.step.delta", payload)
+
+    if kind == "tool_calls":
+        per_call = [draw(tool_call_deltas(i, c)) for i, c in enumerate(details["tool_calls"])]
+        flat = draw(interleavings(per_call))
+        i = 0
+        while i < len(flat):
+            n = draw(st.integers(1, 2))
+            batch = flat[i : i + n]
+            if len({d["index"] for d in batch}) != len(batch):
+                batch = batch[:1]
+            i += len(batch)
+            events.append(delta({"step_details": {"type": kind, "tool_calls": batch}}))
+        extra = {k: v for k, v in details.items() if k not in ("type", "tool_calls")}
+        if extra:
+            events.insert(
+                draw(st.integers(1, len(events))),
+                delta({"step_details": {"type": kind, **extra}}),
+            )
+    elif kind != "message_creation":
+        events.append(delta({"step_details": details}))
+    events.append((STEP_FINAL_EVENTS[step["status"]], step))
+    return events
+
+
+@st.composite
+def multi_step_streams(
+    draw: st.DrawFn, max_steps: int = 3
+) -> tuple[dict[str, dict[str, Any]], list[list[tuple[str, dict[str, Any]]]]]:
+    """Several distinct run steps and, for each, its own event list."""
+    ids = draw(st.lists(IDS, min_size=1, max_size=max_steps, unique=True))
+    steps = {sid: draw(run_steps(sid)) for sid in ids}
+    return steps, [draw(step_events(step)) for step in steps.values()]
+
+
+@st.composite
+def runs(draw: st.DrawFn, run_id: str | None = None) -> dict[str, Any]:
+    """A ``thread.run`` object, full or trimmed (any field but id may be left out)."""
+    status = draw(st.sampled_from(["queued", "in_progress", "requires_action", "completed"]))
+    action = None
+    if status == "requires_action":
+        calls = [
+            {
+                "id": draw(IDS),
+                "type": "function",
+                "function": {"name": draw(IDS), "arguments": draw(TEXT)},
+            }
+            for _ in range(draw(st.integers(1, 2)))
+        ]
+        action = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": calls}}
+    usage = None
+    if status == "completed":
+        usage = {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}
+    run: dict[str, Any] = {
+        "id": run_id or draw(IDS),
+        "object": "thread.run",
+        "created_at": draw(st.integers(0, 2**33)),
+        "assistant_id": draw(IDS),
+        "thread_id": draw(IDS),
+        "status": status,
+        "started_at": draw(st.none() | st.integers(0, 2**33)),
+        "expires_at": None,
+        "cancelled_at": None,
+        "failed_at": None,
+        "completed_at": None,
+        "required_action": action,
+        "last_error": None,
+        "model": "gpt-4o",
+        "instructions": draw(TEXT),
+        "tools": [{"type": "code_interpreter"}, {"type": "function", "function": {"name": "f"}}],
+        "tool_resources": {},
+        "metadata": {},
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "max_completion_tokens": None,
+        "max_prompt_tokens": None,
+        "truncation_strategy": {"type": "auto", "last_messages": None},
+        "incomplete_details": None,
+        "usage": usage,
+        "response_format": "auto",
+        "tool_choice": "auto",
+        "parallel_tool_calls": True,
+    }
+    keep = draw(st.lists(st.sampled_from(sorted(run)), unique=True))
+    run = {k: v for k, v in run.items() if k in ("id", "object") or k in keep or not keep}
+    run.update(draw(unknown_fields()))
+    return run
+
+
+# ------------------------------------------------- plain builders of run-step events
+
+
+def step_created(sid: str = "step_1", run_id: str = "run_1", **details: Any) -> dict[str, Any]:
+    """A thread.run.step.created payload (tool_calls with no calls, unless told otherwise)."""
+    return {
+        "id": sid,
+        "object": "thread.run.step",
+        "created_at": 1,
+        "run_id": run_id,
+        "assistant_id": "asst_1",
+        "thread_id": "thread_1",
+        "type": details.get("type", "tool_calls"),
+        "status": "in_progress",
+        "cancelled_at": None,
+        "completed_at": None,
+        "expired_at": None,
+        "failed_at": None,
+        "last_error": None,
+        "step_details": details or {"type": "tool_calls", "tool_calls": []},
+        "usage": None,
+    }
+
+
+def step_delta(*calls: dict[str, Any], sid: str = "step_1", **top: Any) -> dict[str, Any]:
+    """A thread.run.step.delta payload carrying tool-call deltas."""
+    body: dict[str, Any] = dict(top)
+    if calls:
+        body["step_details"] = {"type": "tool_calls", "tool_calls": list(calls)}
+    return {"id": sid, "object": "thread.run.step.delta", "delta": body}
+
+
+def function_delta(index: int, arguments: str | None = None, **fields: Any) -> dict[str, Any]:
+    """A function tool-call delta."""
+    inner = dict(fields)
+    if arguments is not None:
+        inner["arguments"] = arguments
+    return {"index": index, "type": "function", "function": inner}
+
+
+def code_delta(
+    index: int, code_input: str | None = None, *outputs: dict[str, Any]
+) -> dict[str, Any]:
+    """A code_interpreter tool-call delta with an input piece and output deltas."""
+    inner: dict[str, Any] = {}
+    if code_input is not None:
+        inner["input"] = code_input
+    if outputs:
+        inner["outputs"] = list(outputs)
+    return {"index": index, "type": "code_interpreter", "code_interpreter": inner}
+
+
+def run_event(status: str, run_id: str = "run_1", **fields: Any) -> dict[str, Any]:
+    """A thread.run object with a status."""
+    return {"id": run_id, "object": "thread.run", "status": status, "thread_id": "t", **fields}
+
+
+def two_segment_run() -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    """One run in two stream segments: to requires_action, then on after submit_tool_outputs."""
+    action = {
+        "type": "submit_tool_outputs",
+        "submit_tool_outputs": {
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                }
+            ]
+        },
+    }
+    first = [
+        ("thread.run.created", run_event("queued")),
+        ("thread.run.queued", run_event("queued")),
+        ("thread.run.in_progress", run_event("in_progress")),
+        ("thread.run.step.created", step_created()),
+        (
+            "thread.run.step.delta",
+            step_delta({**function_delta(0, "", name="get_weather", output=None), "id": "call_1"}),
+        ),
+        ("thread.run.step.delta", step_delta(function_delta(0, '{"city": "Paris"}'))),
+        ("thread.run.requires_action", run_event("requires_action", required_action=action)),
+    ]
+    done_step = step_created()
+    done_step.update(status="completed", completed_at=5)
+    done_step["step_details"]["tool_calls"] = [
+        {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}', "output": "21C"},
+        }
+    ]
+    message = {
+        "id": "msg_1",
+        "object": "thread.message",
+        "created_at": 6,
+        "assistant_id": "asst_1",
+        "thread_id": "thread_1",
+        "run_id": "run_1",
+        "status": "in_progress",
+        "incomplete_details": None,
+        "completed_at": None,
+        "incomplete_at": None,
+        "role": "assistant",
+        "content": [],
+        "attachments": [],
+        "metadata": {},
+    }
+    text = {"index": 0, "type": "text", "text": {"value": "It is 21C.", "annotations": []}}
+    final_text = {"type": "text", "text": {"value": "It is 21C.", "annotations": []}}
+    step_2 = step_created(
+        "step_2", type="message_creation", message_creation={"message_id": "msg_1"}
+    )
+    usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    second = [
+        ("thread.run.queued", run_event("queued", required_action=None)),
+        ("thread.run.in_progress", run_event("in_progress")),
+        ("thread.run.step.completed", done_step),
+        ("thread.run.step.created", step_2),
+        ("thread.message.created", message),
+        ("thread.message.delta", {"id": "msg_1", "delta": {"content": [text]}}),
+        (
+            "thread.message.completed",
+            {**message, "status": "completed", "completed_at": 7, "content": [final_text]},
+        ),
+        ("thread.run.step.completed", {**step_2, "status": "completed", "completed_at": 7}),
+        ("thread.run.completed", run_event("completed", usage=usage)),
+    ]
+    return first, second

@@ -301,9 +301,9 @@ def test_updates_report_text_pieces() -> None:
 
 
 def test_other_events_are_ignored() -> None:
-    """Run, run-step, error and unknown events are accepted and change no message."""
+    """Error, done, thread and unknown events are accepted and change no message."""
     reducer = Reducer()
-    for event in ("thread.run.created", "thread.run.step.delta", "error", "done", "made.up"):
+    for event in ("thread.created", "error", "done", "made.up", "thread.run.step.made_up"):
         assert reducer.apply(event, {"id": "x"}) == []
     assert len(reducer.messages) == 0
     assert reducer.events_applied == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar, get_args, get_origin, overload
 
@@ -9,6 +10,7 @@ import attrs
 import cattrs
 
 from . import _models as m
+from . import _run_models as rm
 from ._errors import ValidationError
 
 __all__ = ["converter", "structure", "unstructure"]
@@ -47,6 +49,41 @@ _UNIONS: dict[Any, tuple[dict[str, type], type]] = {
             "file_path": m.FilePathDeltaAnnotation,
         },
         m.UnknownAnnotationDelta,
+    ),
+    rm.StepDetails: (
+        {"message_creation": rm.MessageCreationStepDetails, "tool_calls": rm.ToolCallsStepDetails},
+        rm.UnknownStepDetails,
+    ),
+    rm.ToolCall: (
+        {
+            "function": rm.FunctionToolCall,
+            "code_interpreter": rm.CodeInterpreterToolCall,
+            "file_search": rm.FileSearchToolCall,
+        },
+        rm.UnknownToolCall,
+    ),
+    rm.CodeInterpreterOutput: (
+        {"logs": rm.CodeInterpreterLogs, "image": rm.CodeInterpreterImageOutput},
+        rm.UnknownCodeInterpreterOutput,
+    ),
+    rm.StepDetailsDelta: (
+        {
+            "message_creation": rm.MessageCreationStepDetailsDelta,
+            "tool_calls": rm.ToolCallsStepDetailsDelta,
+        },
+        rm.UnknownStepDetailsDelta,
+    ),
+    rm.ToolCallDelta: (
+        {
+            "function": rm.FunctionToolCallDelta,
+            "code_interpreter": rm.CodeInterpreterToolCallDelta,
+            "file_search": rm.FileSearchToolCallDelta,
+        },
+        rm.UnknownToolCallDelta,
+    ),
+    rm.CodeInterpreterOutputDelta: (
+        {"logs": rm.CodeInterpreterLogsDelta, "image": rm.CodeInterpreterImageOutputDelta},
+        rm.UnknownCodeInterpreterOutputDelta,
     ),
 }
 
@@ -150,15 +187,24 @@ def _union_hook(table: dict[str, type], unknown: type) -> Callable[[Any, Any], A
     return hook
 
 
+def _optional_hook(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    return lambda value, tp: None if value is None else hook(value, tp)
+
+
 for _union, (_table, _unknown) in _UNIONS.items():
-    converter.register_structure_hook(_union, _union_hook(_table, _unknown))
+    _hook = _union_hook(_table, _unknown)
+    converter.register_structure_hook(_union, _hook)
+    converter.register_structure_hook(_union | None, _optional_hook(_hook))
 
 
 # ------------------------------------------------------------------------ model hooks
 
 
+_MODEL_MODULES = frozenset({m.__name__, rm.__name__})
+
+
 def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and attrs.has(tp) and tp.__module__ == m.__name__
+    return isinstance(tp, type) and attrs.has(tp) and tp.__module__ in _MODEL_MODULES
 
 
 @attrs.frozen
@@ -169,7 +215,7 @@ class _Spec:
 
 
 def _specs(cls: type) -> tuple[dict[str, _Spec], str | None, bool]:
-    attrs.resolve_types(cls, vars(m))
+    attrs.resolve_types(cls, vars(sys.modules[cls.__module__]))
     specs: dict[str, _Spec] = {}
     kind: str | None = None
     has_extra = False
@@ -255,12 +301,20 @@ def _unknown_structure_factory(cls: type) -> Callable[[Any, Any], Any]:
 def _model_unstructure_factory(cls: type) -> Callable[[Any], Any]:
     if cls in _UNKNOWN:
         return lambda obj: dict(obj.data)
-    specs, kind, has_extra = _specs(cls)
-    fields = [(s.key, s.optional) for s in specs.values()]
+    _, kind, has_extra = _specs(cls)
+    # the constant ``type`` goes where the class declares it (first, or after ``index``/``id``)
+    fields = [
+        (f.alias, bool(f.metadata.get(m.OPTIONAL)) if f.init else None)
+        for f in attrs.fields(cls)
+        if f.name != "extra"
+    ]
 
     def hook(obj: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {} if kind is None else {"type": kind}
+        out: dict[str, Any] = {}
         for key, optional in fields:
+            if optional is None:
+                out["type"] = kind
+                continue
             value = getattr(obj, key)
             if value is None:
                 if not optional:

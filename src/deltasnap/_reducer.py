@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 import attrs
 
@@ -19,11 +19,19 @@ from ._errors import (
     ContentTypeMismatch,
     DeltaError,
     DeltasnapError,
-    InvalidIndex,
     InvalidJSON,
     StrictModeError,
     ValidationError,
 )
+from ._merge import (
+    Report,
+    Update,
+    _check_index,
+    _differences,
+    _merge_into,
+    _type_name,
+)
+from ._steps import RunStepsView, RunsView, RunTracker, RunView
 from ._text import TextBuffer
 
 __all__ = ["MessagesView", "Reducer", "Report", "Update"]
@@ -33,74 +41,19 @@ MESSAGE_IN_PROGRESS = "thread.message.in_progress"
 MESSAGE_DELTA = "thread.message.delta"
 MESSAGE_COMPLETED = "thread.message.completed"
 MESSAGE_INCOMPLETE = "thread.message.incomplete"
-
-
-class Update(NamedTuple):
-    """What one event changed: its kind, where, and for streamed text the new piece."""
-
-    kind: str
-    """One of: message.created, message.in_progress, message.delta, text, refusal, annotation,
-    content, message.completed, message.incomplete (the front-end adds more for other events)."""
-    event_number: int
-    message_id: str | None = None
-    content_index: int | None = None
-    annotation_index: int | None = None
-    text: str | None = None
-
-
-@attrs.frozen
-class Report:
-    """Something the reducer noticed and did not raise for (a difference, a repair, a skip)."""
-
-    kind: str
-    reason: str
-    event_number: int | None = None
-    message_id: str | None = None
-    details: tuple[str, ...] = ()
+_MESSAGE_EVENTS = "thread.message."
+_STEP_EVENTS = "thread.run.step."
 
 
 # ----------------------------------------------------------------------------- merge rules
 
 
-def _merge_into(dst: dict[str, Any], src: Mapping[str, Any], skip: frozenset[str]) -> None:
-    """Replace scalars, merge objects key by key; a null never erases a value already there.
-
-    Nested dicts are copied, never changed in place, so snapshots that share them stay frozen.
-    """
-    for key, value in src.items():
-        if key in skip:
-            continue
-        if value is None:
-            if key not in dst:
-                dst[key] = None
-        elif type(value) is dict:
-            old = dst.get(key)
-            new: dict[str, Any] = dict(old) if type(old) is dict else {}
-            _merge_into(new, value, _NOTHING)
-            dst[key] = new
-        else:
-            dst[key] = value
-
-
-_NOTHING: frozenset[str] = frozenset()
 _INDEX_TYPE = frozenset({"index", "type"})
 _TEXT_PART_KEYS = frozenset({"index", "type", "text"})
 _REFUSAL_PART_KEYS = frozenset({"index", "type", "refusal"})
 _TEXT_KEYS = frozenset({"value", "annotations"})
 _CONTENT_KEY = frozenset({"content"})
 _ANNOTATION_APPEND = "text"  # the one streamed field of an annotation
-
-
-def _type_name(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def _check_index(value: Any, what: str) -> int:
-    if type(value) is not int:
-        raise InvalidIndex(f"{what} index must be an integer, got {_type_name(value)} {value!r}")
-    if value < 0:
-        raise InvalidIndex(f"{what} index must not be negative, got {value}")
-    return value
 
 
 # ---------------------------------------------------------------------------- part states
@@ -276,18 +229,35 @@ class Reducer:
         self.events_applied = 0
         self._states: dict[str, _MessageState] = {}
         self._view = MessagesView(self._states)
+        self._runs = RunTracker(self)
         self._handlers = {
             MESSAGE_DELTA: self._on_delta,
             MESSAGE_CREATED: self._on_created,
             MESSAGE_IN_PROGRESS: self._on_in_progress,
             MESSAGE_COMPLETED: self._on_final,
             MESSAGE_INCOMPLETE: self._on_final,
+            **self._runs.handlers(),  # thread.run.* and thread.run.step.*
         }
 
     @property
     def messages(self) -> MessagesView:
         """Message id → snapshot, valid at any moment (a live view; snapshots are immutable)."""
         return self._view
+
+    @property
+    def run_steps(self) -> RunStepsView:
+        """Step id → run-step snapshot, in order of creation (a live view, like ``messages``)."""
+        return self._runs.steps
+
+    @property
+    def runs(self) -> RunsView:
+        """Run id → RunView (run object, statuses seen, steps, messages), in first appearance."""
+        return self._runs.runs
+
+    @property
+    def run(self) -> RunView | None:
+        """The run most recently named by a run or step event, or None if there is none."""
+        return self._runs.latest()
 
     def apply(
         self,
@@ -308,11 +278,13 @@ class Reducer:
                 raise InvalidJSON(f"event data must be a JSON object, got {_type_name(data)}")
             return handler(data, number, event)
         except DeltasnapError as err:
+            ident = data.get("id") if type(data) is dict else None
             raise err.located(
                 event_number=number,
                 byte_offset=byte_offset,
                 event=event,
-                message_id=data.get("id") if type(data) is dict else None,
+                message_id=ident if event.startswith(_MESSAGE_EVENTS) else None,
+                step_id=ident if event.startswith(_STEP_EVENTS) else None,
             ) from err.__cause__
 
     # -- helpers ---------------------------------------------------------------------------
@@ -592,27 +564,3 @@ def _part_from_block(block: m.ContentBlock, raw: Mapping[str, Any]) -> _Part:
     other.data = {k: v for k, v in raw.items() if k != "type"}
     other.cache = block
     return other
-
-
-def _differences(ours: Any, theirs: Any, path: str, limit: int = 10) -> Iterator[str]:
-    """Up to ``limit`` JSON paths where two values differ, each with both values shortened."""
-    count = 0
-    stack = [(path, ours, theirs)]
-    while stack and count < limit:
-        where, a, b = stack.pop()
-        if a == b:
-            continue
-        if type(a) is dict and type(b) is dict:
-            for key in reversed(list(dict.fromkeys([*a, *b]))):
-                stack.append((f"{where}.{key}", a.get(key), b.get(key)))
-        elif type(a) is list and type(b) is list and len(a) == len(b):
-            for i in reversed(range(len(a))):
-                stack.append((f"{where}[{i}]", a[i], b[i]))
-        else:
-            count += 1
-            yield f"{where}: accumulated {_short(a)}, server {_short(b)}"
-
-
-def _short(value: Any, width: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 1] + "…"

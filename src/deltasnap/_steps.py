@@ -1,0 +1,766 @@
+"""Run steps and runs: step deltas merged by step id and tool-call index, run status tracked.
+
+The same merge contract as messages: a step is keyed by its id, a tool call by its delta ``index``
+inside its step, a code_interpreter output by its ``index`` inside its call (logical keys, never
+list positions). Streamed text (``arguments``, ``input``, ``logs``) is appended into a TextBuffer;
+everything else is replaced, and a null never erases a value. Snapshots are built when asked for
+and cached; a delta rebuilds only the tool call (and output) it touched.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from . import _models as m
+from . import _run_models as rm
+from ._converter import structure, unstructure
+from ._errors import ContentTypeMismatch, DeltaError, StrictModeError, ValidationError
+from ._merge import Report, Update, _check_index, _differences, _merge_into, _type_name
+from ._text import TextBuffer
+
+if TYPE_CHECKING:
+    from ._reducer import Reducer
+
+__all__ = ["RUN_EVENTS", "STEP_EVENTS", "RunStepsView", "RunTracker", "RunView", "RunsView"]
+
+STEP_CREATED = "thread.run.step.created"
+STEP_IN_PROGRESS = "thread.run.step.in_progress"
+STEP_DELTA = "thread.run.step.delta"
+STEP_FINAL = tuple(f"thread.run.step.{s}" for s in ("completed", "failed", "cancelled", "expired"))
+STEP_EVENTS = (STEP_CREATED, STEP_IN_PROGRESS, STEP_DELTA, *STEP_FINAL)
+RUN_STATUSES = (
+    "created",
+    "queued",
+    "in_progress",
+    "requires_action",
+    "completed",
+    "incomplete",
+    "failed",
+    "cancelling",
+    "cancelled",
+    "expired",
+)
+RUN_EVENTS = tuple(f"thread.run.{s}" for s in RUN_STATUSES)
+
+Handler = Callable[[dict[str, Any], int, str], list[Update]]
+
+# ------------------------------------------------------------------------ rules as data
+
+
+@attrs.frozen
+class _CallRule:
+    """How a tool-call type streams: the object inside the call and its appended field."""
+
+    key: str
+    streamed: str
+    outputs: bool
+
+    @property
+    def skip(self) -> frozenset[str]:
+        """Keys of the inner object that are not merged as plain fields."""
+        return frozenset({self.streamed, "outputs"} if self.outputs else {self.streamed})
+
+
+_CALL_RULES = {
+    "function": _CallRule("function", "arguments", outputs=False),
+    "code_interpreter": _CallRule("code_interpreter", "input", outputs=True),
+}
+_OUTPUT_STREAMED = {"logs": "logs"}  # output type -> its appended field
+# types whose snapshot model needs an object under this key (``{}`` when the stream gave none)
+_NEEDS_OBJECT = {
+    "image": "image",
+    "file_search": "file_search",
+    "message_creation": "message_creation",
+}
+
+_INDEX_TYPE = frozenset({"index", "type"})
+_TYPE = frozenset({"type"})
+_TYPE_CALLS = frozenset({"type", "tool_calls"})
+_DETAILS = frozenset({"step_details"})
+
+
+def _with_object(payload: dict[str, Any]) -> dict[str, Any]:
+    key = _NEEDS_OBJECT.get(payload["type"])
+    if key is not None and payload.get(key) is None:
+        payload[key] = {}
+    return payload
+
+
+# ------------------------------------------------------------------------------ states
+
+
+class _Output:
+    """One code_interpreter output, keyed by its index in the call."""
+
+    __slots__ = ("buffer", "cache", "data", "field", "header", "type")
+
+    def __init__(self, kind: str) -> None:
+        self.type = kind
+        self.field = _OUTPUT_STREAMED.get(kind)
+        self.buffer = TextBuffer() if self.field is not None else None
+        self.data: dict[str, Any] = {}
+        self.header: rm.CodeInterpreterOutput | None = None
+        self.cache: rm.CodeInterpreterOutput | None = None
+
+    def merge(self, item: Mapping[str, Any]) -> str | None:
+        """Merge one output delta; return the streamed piece it carried, if any."""
+        field = self.field
+        piece = item.get(field) if field is not None else None
+        if piece and self.buffer is not None:
+            self.buffer.append(piece)
+        if len(item) > 2 + (field is not None and field in item):
+            _merge_into(self.data, item, _INDEX_TYPE | {field} if field else _INDEX_TYPE)
+            self.header = None
+        self.cache = None
+        return piece or None
+
+    def build(self) -> rm.CodeInterpreterOutput:
+        if self.cache is None:
+            header = self.header
+            if header is None:
+                payload = _with_object({"type": self.type, **self.data})
+                if self.field is not None:
+                    payload[self.field] = ""
+                header = self.header = structure(payload, rm.CodeInterpreterOutput)
+            if self.field is not None and self.buffer is not None:
+                self.cache = attrs.evolve(header, **{self.field: self.buffer.ref()})
+            else:
+                self.cache = header
+        return self.cache
+
+
+class _ToolCall:
+    """One tool call, keyed by its index in the step."""
+
+    __slots__ = (
+        "buffer",
+        "cache",
+        "header",
+        "inner",
+        "order",
+        "outputs",
+        "outputs_tuple",
+        "rule",
+        "top",
+        "type",
+    )
+
+    def __init__(self, kind: str) -> None:
+        self.type = kind
+        self.rule = _CALL_RULES.get(kind)
+        self.top: dict[str, Any] = {}  # id and unknown keys (everything, for other types)
+        self.inner: dict[str, Any] = {}  # the rule's object, without streamed text and outputs
+        self.buffer = TextBuffer()
+        self.outputs: dict[int, _Output] = {}
+        self.order: list[int] = []
+        self.outputs_tuple: tuple[rm.CodeInterpreterOutput, ...] | None = ()
+        self.header: rm.ToolCall | None = None
+        self.cache: rm.ToolCall | None = None
+
+    def output(self, index: int, kind: str) -> _Output:
+        out = self.outputs.get(index)
+        if out is None:
+            out = self.outputs[index] = _Output(kind)
+            bisect.insort(self.order, index)
+        self.outputs_tuple = None
+        return out
+
+    def merge(
+        self, item: Mapping[str, Any], new: bool, update: Callable[..., None], index: int
+    ) -> None:
+        """Merge one tool-call delta (validated); report what changed through ``update``."""
+        rule = self.rule
+        changed = new
+        self.cache = None
+        if rule is None:
+            if len(item) > 2:
+                _merge_into(self.top, item, _INDEX_TYPE)
+                changed = True
+        else:
+            if len(item) > 2 + (rule.key in item):
+                _merge_into(self.top, item, _INDEX_TYPE | {rule.key})
+                self.header = None
+                changed = True
+            obj = item.get(rule.key)
+            if obj:
+                piece = obj.get(rule.streamed)
+                if piece:
+                    self.buffer.append(piece)
+                    update(rule.streamed, text=piece, tool_call_index=index)
+                outputs = obj.get("outputs") if rule.outputs else None
+                plain = len(obj) - (rule.streamed in obj) - (rule.outputs and "outputs" in obj)
+                if plain:
+                    _merge_into(self.inner, obj, rule.skip)
+                    self.header = None
+                    changed = True
+                if outputs:
+                    for out in outputs:
+                        oi: int = out["index"]
+                        got = self.output(oi, out["type"]).merge(out)
+                        if got:
+                            update("logs", text=got, tool_call_index=index, output_index=oi)
+                        else:
+                            update("tool_call", tool_call_index=index, output_index=oi)
+        if changed:
+            update("tool_call", tool_call_index=index)
+
+    def build(self) -> rm.ToolCall:
+        if self.cache is None:
+            rule = self.rule
+            if rule is None:
+                self.cache = structure(_with_object({"type": self.type, **self.top}), rm.ToolCall)
+                return self.cache
+            header = self.header
+            if header is None:
+                inner = {**self.inner, rule.streamed: ""}
+                if rule.outputs:
+                    inner["outputs"] = []
+                payload = {"type": self.type, **self.top, rule.key: inner}
+                header = self.header = structure(payload, rm.ToolCall)
+            changes: dict[str, Any] = {rule.streamed: self.buffer.ref()}
+            if rule.outputs:
+                outs = self.outputs_tuple
+                if outs is None:
+                    outs = self.outputs_tuple = tuple(self.outputs[i].build() for i in self.order)
+                changes["outputs"] = outs
+            inner_obj = attrs.evolve(getattr(header, rule.key), **changes)
+            self.cache = attrs.evolve(header, **{rule.key: inner_obj})
+        return self.cache
+
+
+class _StepState:
+    """One run step: its top-level fields, its step details and its tool calls by index."""
+
+    __slots__ = (
+        "calls",
+        "calls_tuple",
+        "details",
+        "details_cache",
+        "details_header",
+        "details_type",
+        "header",
+        "order",
+        "snapshot",
+        "top",
+    )
+
+    def __init__(self, top: dict[str, Any]) -> None:
+        self.top = top
+        self.header: rm.RunStep | None = None
+        self.details_type: str | None = None
+        self.details: dict[str, Any] = {}  # step_details fields but type (and tool_calls)
+        self.details_header: rm.StepDetails | None = None
+        self.details_cache: rm.StepDetails | None = None
+        self.calls: dict[int, _ToolCall] = {}
+        self.order: list[int] = []
+        self.calls_tuple: tuple[rm.ToolCall, ...] | None = ()
+        self.snapshot: rm.RunStep | None = None
+
+    @property
+    def run_id(self) -> str | None:
+        run_id = self.top.get("run_id")
+        return run_id if type(run_id) is str else None
+
+    def add_call(self, index: int, call: _ToolCall) -> None:
+        if index not in self.calls:
+            bisect.insort(self.order, index)
+        self.calls[index] = call
+
+    def build(self) -> rm.RunStep:
+        if self.snapshot is None:
+            header = self.header
+            if header is None:
+                header = self.header = structure(self.top, rm.RunStep)
+            self.snapshot = attrs.evolve(header, step_details=self._build_details())
+        return self.snapshot
+
+    def _build_details(self) -> rm.StepDetails | None:
+        kind = self.details_type
+        if kind is None:
+            return None
+        if self.details_cache is None:
+            if kind != "tool_calls":
+                payload = _with_object({"type": kind, **self.details})
+                self.details_cache = structure(payload, rm.StepDetails)
+                return self.details_cache
+            header = self.details_header
+            if header is None:
+                payload = {"type": kind, **self.details, "tool_calls": []}
+                header = self.details_header = structure(payload, rm.StepDetails)
+            calls = self.calls_tuple
+            if calls is None:
+                calls = self.calls_tuple = tuple(self.calls[i].build() for i in self.order)
+            self.details_cache = attrs.evolve(header, tool_calls=calls)
+        return self.details_cache
+
+
+def _state_from_step(data: Mapping[str, Any], step: rm.RunStep | None = None) -> _StepState:
+    """A fresh state holding a whole run-step object (created, or the server's final copy)."""
+    if step is None:
+        step = structure(data, rm.RunStep)
+    state = _StepState({k: v for k, v in data.items() if k != "step_details"})
+    state.header = attrs.evolve(step, step_details=None)
+    details = step.step_details
+    raw = data.get("step_details")
+    if details is not None and type(raw) is dict:
+        state.details_type = details.type
+        if isinstance(details, rm.ToolCallsStepDetails):
+            state.details = {k: v for k, v in raw.items() if k not in _TYPE_CALLS}
+            raw_calls = raw.get("tool_calls") or ()
+            for i, (call, raw_call) in enumerate(zip(details.tool_calls, raw_calls, strict=True)):
+                state.add_call(i, _call_from(call, raw_call))
+            state.details_header = attrs.evolve(details, tool_calls=())
+            state.calls_tuple = details.tool_calls
+        else:
+            state.details = {k: v for k, v in raw.items() if k != "type"}
+        state.details_cache = details
+    state.snapshot = step
+    return state
+
+
+def _call_from(call: rm.ToolCall, raw: Mapping[str, Any]) -> _ToolCall:
+    """Tool-call state holding a whole tool call (from a created or final step)."""
+    state = _ToolCall(call.type)
+    rule = state.rule
+    if rule is None:
+        state.top = {k: v for k, v in raw.items() if k != "type"}
+    else:
+        state.top = {k: v for k, v in raw.items() if k != "type" and k != rule.key}
+        raw_inner = raw.get(rule.key) or {}
+        state.inner = {k: v for k, v in raw_inner.items() if k not in rule.skip}
+        obj = getattr(call, rule.key)
+        state.buffer = TextBuffer(getattr(obj, rule.streamed))
+        if rule.outputs:
+            raw_outputs = raw_inner.get("outputs") or ()
+            for i, (out, raw_out) in enumerate(zip(obj.outputs, raw_outputs, strict=True)):
+                ostate = state.output(i, out.type)
+                if ostate.field is not None:
+                    ostate.buffer = TextBuffer(getattr(out, ostate.field))
+                    skip = {"type", ostate.field}
+                else:
+                    skip = {"type"}
+                ostate.data = {k: v for k, v in raw_out.items() if k not in skip}
+                ostate.cache = out
+            state.outputs_tuple = obj.outputs
+    state.cache = call
+    return state
+
+
+# ------------------------------------------------------------------------------- views
+
+
+class RunStepsView(Mapping[str, rm.RunStep]):
+    """A live, read-only mapping of step id to its current snapshot, in order of creation."""
+
+    __slots__ = ("_states",)
+
+    def __init__(self, states: dict[str, _StepState]) -> None:
+        self._states = states
+
+    def __getitem__(self, step_id: str) -> rm.RunStep:
+        return self._states[step_id].build()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._states)
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def __contains__(self, step_id: object) -> bool:
+        return step_id in self._states
+
+    def __repr__(self) -> str:
+        return f"RunStepsView({list(self._states)!r})"
+
+
+@attrs.frozen(kw_only=True)
+class RunView:
+    """One run as the stream told it: latest run object, statuses seen, steps and messages."""
+
+    id: str
+    run: rm.Run
+    """The latest copy of the run object (a bare one if only steps or messages named the run)."""
+    statuses: tuple[str, ...] = ()
+    """Every status the run went through, in order, repeats in a row collapsed."""
+    steps: tuple[rm.RunStep, ...] = ()
+    """Its steps in order of creation (steps that name no run are in every run)."""
+    messages: tuple[m.Message, ...] = ()
+    """Its messages in order of creation (messages that name no run are in every run)."""
+
+    @property
+    def status(self) -> str | None:
+        """The latest status."""
+        return self.statuses[-1] if self.statuses else self.run.status
+
+    @property
+    def required_action(self) -> rm.RequiredAction | None:
+        """What the run waits for, while it does (from the latest run object)."""
+        return self.run.required_action
+
+    @property
+    def last_error(self) -> rm.LastError | None:
+        """The run's last error, if the latest run object has one."""
+        return self.run.last_error
+
+    @property
+    def usage(self) -> rm.Usage | None:
+        """Token usage, once the server reports it."""
+        return self.run.usage
+
+
+class _RunState:
+    __slots__ = ("run", "statuses")
+
+    def __init__(self, run: rm.Run) -> None:
+        self.run = run
+        self.statuses: list[str] = []
+
+
+class RunsView(Mapping[str, RunView]):
+    """A live, read-only mapping of run id to its RunView, in order of first appearance.
+
+    A view is built when asked for and cached until the next event.
+    """
+
+    __slots__ = ("_tracker",)
+
+    def __init__(self, tracker: RunTracker) -> None:
+        self._tracker = tracker
+
+    def __getitem__(self, run_id: str) -> RunView:
+        return self._tracker.view(run_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tracker.run_ids())
+
+    def __len__(self) -> int:
+        return len(self._tracker.run_ids())
+
+    def __contains__(self, run_id: object) -> bool:
+        return run_id in self._tracker.run_ids()
+
+    def __repr__(self) -> str:
+        return f"RunsView({list(self._tracker.run_ids())!r})"
+
+
+# ----------------------------------------------------------------------------- tracker
+
+
+class RunTracker:
+    """The run and run-step half of the reducer: handlers for ``thread.run.*`` events."""
+
+    def __init__(self, reducer: Reducer) -> None:
+        self._reducer = reducer
+        self._steps: dict[str, _StepState] = {}
+        self._runs: dict[str, _RunState] = {}
+        self._latest: str | None = None
+        self._views: dict[str, tuple[int, RunView]] = {}
+        self.steps = RunStepsView(self._steps)
+        self.runs = RunsView(self)
+
+    def handlers(self) -> dict[str, Handler]:
+        """Event name -> handler, for the reducer's dispatch table."""
+        table: dict[str, Handler] = {
+            STEP_CREATED: self._on_created,
+            STEP_IN_PROGRESS: self._on_in_progress,
+            STEP_DELTA: self._on_delta,
+        }
+        table.update(dict.fromkeys(STEP_FINAL, self._on_final))
+        table.update(dict.fromkeys(RUN_EVENTS, self._on_run))
+        return table
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def run_ids(self) -> dict[str, None]:
+        """Every run id known: from run events, then steps, then messages, in first appearance."""
+        ids: dict[str, None] = dict.fromkeys(self._runs)
+        for state in self._steps.values():
+            rid = state.run_id
+            if rid is not None:
+                ids.setdefault(rid)
+        for msg in self._reducer.messages.values():
+            if msg.run_id is not None:
+                ids.setdefault(msg.run_id)
+        return ids
+
+    def latest(self) -> RunView | None:
+        """The run most recently named by a run or step event (else the last one known)."""
+        if self._latest is not None:
+            return self.view(self._latest)
+        ids = list(self.run_ids())
+        return self.view(ids[-1]) if ids else None
+
+    def view(self, run_id: str) -> RunView:
+        """The RunView of one run (KeyError if no event named it)."""
+        stamp = self._reducer.events_applied
+        cached = self._views.get(run_id)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        state = self._runs.get(run_id)
+        if state is None and run_id not in self.run_ids():
+            raise KeyError(run_id)
+        steps = tuple(
+            s.build() for s in self._steps.values() if s.run_id is None or s.run_id == run_id
+        )
+        messages = tuple(
+            msg
+            for msg in self._reducer.messages.values()
+            if msg.run_id is None or msg.run_id == run_id
+        )
+        view = RunView(
+            id=run_id,
+            run=state.run if state is not None else rm.Run(id=run_id),
+            statuses=tuple(state.statuses) if state is not None else (),
+            steps=steps,
+            messages=messages,
+        )
+        self._views[run_id] = (stamp, view)
+        return view
+
+    def _on_run(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
+        rid = data.get("id")
+        if type(rid) is not str:
+            raise DeltaError(f"run id must be a string, got {_type_name(rid)}")
+        run = structure(data, rm.Run)
+        state = self._runs.get(rid)
+        if state is None:
+            state = self._runs[rid] = _RunState(run)
+        else:
+            state.run = run
+        status = run.status if run.status is not None else event.rpartition(".")[2]
+        if not state.statuses or state.statuses[-1] != status:
+            state.statuses.append(status)
+        self._latest = rid
+        return [Update("run", number, text=status, run_id=rid)]
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _report(
+        self, kind: str, reason: str, number: int, sid: str, details: tuple[str, ...] = ()
+    ) -> None:
+        self._reducer.reports.append(Report(kind, reason, number, None, details, step_id=sid))
+
+    def _strict_or_report(self, kind: str, reason: str, number: int, sid: str) -> None:
+        if self._reducer.strict:
+            raise StrictModeError(reason)
+        self._report(kind, reason, number, sid)
+
+    @staticmethod
+    def _step_id(data: Mapping[str, Any]) -> str:
+        sid = data.get("id")
+        if type(sid) is not str:
+            raise DeltaError(f"step id must be a string, got {_type_name(sid)}")
+        return sid
+
+    def _seen(self, state: _StepState) -> str | None:
+        rid = state.run_id
+        if rid is not None:
+            self._latest = rid
+        return rid
+
+    @staticmethod
+    def _set_top(state: _StepState, top: dict[str, Any], header: rm.RunStep | None = None) -> None:
+        if header is None:
+            header = structure(top, rm.RunStep)  # validate before anything changes
+        state.top = top
+        state.header = header
+        state.snapshot = None
+
+    # -- step events -----------------------------------------------------------------------
+
+    def _on_created(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
+        sid = self._step_id(data)
+        state = self._steps.get(sid)
+        if state is None:
+            state = self._steps[sid] = _state_from_step(data)
+        else:
+            top = {k: v for k, v in data.items() if k != "step_details"}
+            header = structure(top, rm.RunStep)  # validate before reporting or changing anything
+            self._strict_or_report(
+                "duplicate_created",
+                f"step {sid} was created twice; keeping its accumulated step details",
+                number,
+                sid,
+            )
+            self._set_top(state, top, header)
+        return [Update("step.created", number, step_id=sid, run_id=self._seen(state))]
+
+    def _on_in_progress(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
+        sid = self._step_id(data)
+        state = self._steps.get(sid)
+        if state is None:
+            step = structure(data, rm.RunStep)
+            self._strict_or_report(
+                "missing_created", f"{event} for step {sid} that was never created", number, sid
+            )
+            state = self._steps[sid] = _state_from_step(data, step)
+        else:
+            self._set_top(state, {k: v for k, v in data.items() if k != "step_details"})
+        return [Update("step.in_progress", number, step_id=sid, run_id=self._seen(state))]
+
+    def _on_final(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
+        sid = self._step_id(data)
+        server = structure(data, rm.RunStep)
+        state = self._steps.get(sid)
+        if state is None:
+            self._strict_or_report(
+                "completed_unknown",
+                f"{event} for step {sid} that was never created; taking the server's copy",
+                number,
+                sid,
+            )
+        else:
+            ours = unstructure(state.build()).get("step_details")
+            theirs = unstructure(server).get("step_details")
+            if ours != theirs:
+                self._report(
+                    "completed_differs",
+                    f"the server's {event} copy of {sid} differs from what was accumulated",
+                    number,
+                    sid,
+                    tuple(_differences(ours, theirs, "step_details")),
+                )
+        if state is None or self._reducer.use_completed:
+            state = self._steps[sid] = _state_from_step(data, server)
+        else:  # keep the accumulated step details, take everything else from the server
+            top = {k: v for k, v in data.items() if k != "step_details"}
+            self._set_top(state, top, attrs.evolve(server, step_details=None))
+        kind = "step." + event.rpartition(".")[2]
+        return [Update(kind, number, step_id=sid, run_id=self._seen(state))]
+
+    def _on_delta(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
+        sid = self._step_id(data)
+        delta = data.get("delta")
+        if type(delta) is not dict:
+            raise DeltaError(f"delta must be an object, got {_type_name(delta)}")
+        details = delta.get("step_details")
+        if details is not None and type(details) is not dict:
+            raise DeltaError(f"delta.step_details must be an object, got {_type_name(details)}")
+        state = self._steps.get(sid)
+        # validate everything before anything changes
+        if details is not None:
+            _check_details(state, details)
+        top: dict[str, Any] | None = None
+        header: rm.RunStep | None = None
+        if len(delta) > ("step_details" in delta):
+            top = dict(state.top) if state is not None else _bare(sid)
+            _merge_into(top, delta, _DETAILS)
+            header = structure(top, rm.RunStep)
+        if state is None:
+            self._strict_or_report(
+                "delta_before_created",
+                f"delta for step {sid} that was never created; starting a bare snapshot",
+                number,
+                sid,
+            )
+            state = self._steps[sid] = _StepState(_bare(sid))
+        rid = self._seen(state)
+        updates: list[Update] = []
+
+        def update(kind: str, **where: Any) -> None:
+            updates.append(Update(kind, number, step_id=sid, run_id=rid, **where))
+
+        if top is not None:
+            self._set_top(state, top, header)
+            update("step.delta")
+        if details is not None:
+            state.snapshot = None
+            state.details_cache = None
+            kind: str = details["type"]
+            state.details_type = kind
+            if kind == "tool_calls":
+                if len(details) > 1 + ("tool_calls" in details):
+                    _merge_into(state.details, details, _TYPE_CALLS)
+                    state.details_header = None
+                    update("step.delta")
+                calls = details.get("tool_calls")
+                if calls:
+                    state.calls_tuple = None
+                    for item in calls:
+                        index: int = item["index"]
+                        call = state.calls.get(index)
+                        new = call is None
+                        if call is None:
+                            call = _ToolCall(item["type"])
+                            state.add_call(index, call)
+                        call.merge(item, new, update, index)
+            elif len(details) > 1:
+                _merge_into(state.details, details, _TYPE)
+                update("step.delta")
+        return updates
+
+
+def _bare(sid: str) -> dict[str, Any]:
+    return {"id": sid, "object": "thread.run.step"}
+
+
+# -------------------------------------------------------------------------- validation
+
+
+def _check_details(state: _StepState | None, details: Mapping[str, Any]) -> None:
+    """Validate a step-details delta before any of it is applied, so a bad event changes nothing."""
+    kind = details.get("type")
+    if type(kind) is not str:
+        raise DeltaError(f"step_details type must be a string, got {_type_name(kind)}")
+    have = state.details_type if state is not None else None
+    if have is not None and have != kind:
+        raise ContentTypeMismatch(f"the step's details are {have!r}, a delta says {kind!r}")
+    if kind != "tool_calls":
+        try:
+            structure(details, rm.StepDetailsDelta)
+        except ValidationError as err:
+            raise DeltaError(f"bad {kind} step details: {err.reason}") from None
+        return
+    calls = details.get("tool_calls")
+    if calls is None:
+        return
+    if type(calls) is not list:
+        raise DeltaError(f"step_details.tool_calls must be an array, got {_type_name(calls)}")
+    seen: dict[int, str] = {}
+    seen_outputs: dict[tuple[int, int], str] = {}
+    for item in calls:
+        if type(item) is not dict:
+            raise DeltaError(f"a tool-call delta must be an object, got {_type_name(item)}")
+        index = _check_index(item.get("index"), "tool call")
+        call_kind = item.get("type")
+        if type(call_kind) is not str:
+            raise DeltaError(f"tool call {index}: type must be a string, got {call_kind!r}")
+        call = state.calls.get(index) if state is not None else None
+        have = call.type if call is not None else seen.get(index)
+        if have is not None and have != call_kind:
+            raise ContentTypeMismatch(f"tool call {index} is {have!r}, a delta says {call_kind!r}")
+        seen[index] = call_kind
+        rule = _CALL_RULES.get(call_kind)
+        if rule is not None and rule.outputs:
+            _check_outputs(item.get(rule.key), call, index, seen_outputs)
+        try:
+            structure(item, rm.ToolCallDelta)
+        except ValidationError as err:
+            raise DeltaError(f"tool call {index}: bad {call_kind} delta: {err.reason}") from None
+
+
+def _check_outputs(
+    obj: Any, call: _ToolCall | None, index: int, seen: dict[tuple[int, int], str]
+) -> None:
+    if type(obj) is not dict:
+        return  # the typed check reports it
+    outputs = obj.get("outputs")
+    if type(outputs) is not list:
+        return
+    for out in outputs:
+        where = f"tool call {index} output"
+        if type(out) is not dict:
+            raise DeltaError(f"{where}: an output delta must be an object, got {_type_name(out)}")
+        oi = _check_index(out.get("index"), where)
+        kind = out.get("type")
+        if type(kind) is not str:
+            raise DeltaError(f"{where} {oi}: type must be a string, got {kind!r}")
+        existing = call.outputs.get(oi) if call is not None else None
+        have = existing.type if existing is not None else seen.get((index, oi))
+        if have is not None and have != kind:
+            raise ContentTypeMismatch(f"{where} {oi} is {have!r}, a delta says {kind!r}")
+        seen[(index, oi)] = kind
