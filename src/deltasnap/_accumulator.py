@@ -238,7 +238,7 @@ class Accumulator:
         if self.strict:
             raise err
         self.reducer.reports.append(
-            Report("skipped_event", str(err), err.event_number, err.message_id)
+            Report("skipped_event", str(err), err.event_number, err.message_id, step_id=err.step_id)
         )
 
 

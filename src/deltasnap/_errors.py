@@ -32,6 +32,8 @@ _LOCATION_FIELDS = (
     "step_id",
     "content_index",
     "annotation_index",
+    "tool_call_index",
+    "output_index",
 )
 
 
@@ -49,6 +51,8 @@ class DeltasnapError(Exception):
         step_id: str | None = None,
         content_index: int | None = None,
         annotation_index: int | None = None,
+        tool_call_index: int | None = None,
+        output_index: int | None = None,
     ) -> None:
         self.reason = reason
         self.event_number = event_number
@@ -58,6 +62,8 @@ class DeltasnapError(Exception):
         self.step_id = step_id
         self.content_index = content_index
         self.annotation_index = annotation_index
+        self.tool_call_index = tool_call_index
+        self.output_index = output_index
         super().__init__(reason)
 
     def located(self, **where: Any) -> DeltasnapError:

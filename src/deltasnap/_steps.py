@@ -18,7 +18,13 @@ import attrs
 from . import _models as m
 from . import _run_models as rm
 from ._converter import structure, unstructure
-from ._errors import ContentTypeMismatch, DeltaError, StrictModeError, ValidationError
+from ._errors import (
+    ContentTypeMismatch,
+    DeltaError,
+    DeltasnapError,
+    StrictModeError,
+    ValidationError,
+)
 from ._merge import Report, Update, _check_index, _differences, _merge_into, _type_name
 from ._text import TextBuffer
 
@@ -726,21 +732,28 @@ def _check_details(state: _StepState | None, details: Mapping[str, Any]) -> None
         if type(item) is not dict:
             raise DeltaError(f"a tool-call delta must be an object, got {_type_name(item)}")
         index = _check_index(item.get("index"), "tool call")
-        call_kind = item.get("type")
-        if type(call_kind) is not str:
-            raise DeltaError(f"tool call {index}: type must be a string, got {call_kind!r}")
-        call = state.calls.get(index) if state is not None else None
-        have = call.type if call is not None else seen.get(index)
-        if have is not None and have != call_kind:
-            raise ContentTypeMismatch(f"tool call {index} is {have!r}, a delta says {call_kind!r}")
-        seen[index] = call_kind
-        rule = _CALL_RULES.get(call_kind)
-        if rule is not None and rule.outputs:
-            _check_outputs(item.get(rule.key), call, index, seen_outputs)
         try:
-            structure(item, rm.ToolCallDelta)
-        except ValidationError as err:
-            raise DeltaError(f"tool call {index}: bad {call_kind} delta: {err.reason}") from None
+            call_kind = item.get("type")
+            if type(call_kind) is not str:
+                raise DeltaError(f"tool call {index}: type must be a string, got {call_kind!r}")
+            call = state.calls.get(index) if state is not None else None
+            have = call.type if call is not None else seen.get(index)
+            if have is not None and have != call_kind:
+                raise ContentTypeMismatch(
+                    f"tool call {index} is {have!r}, a delta says {call_kind!r}"
+                )
+            seen[index] = call_kind
+            rule = _CALL_RULES.get(call_kind)
+            if rule is not None and rule.outputs:
+                _check_outputs(item.get(rule.key), call, index, seen_outputs)
+            try:
+                structure(item, rm.ToolCallDelta)
+            except ValidationError as err:
+                raise DeltaError(
+                    f"tool call {index}: bad {call_kind} delta: {err.reason}"
+                ) from None
+        except DeltasnapError as err:
+            raise err.located(tool_call_index=index) from None
 
 
 def _check_outputs(
@@ -756,11 +769,14 @@ def _check_outputs(
         if type(out) is not dict:
             raise DeltaError(f"{where}: an output delta must be an object, got {_type_name(out)}")
         oi = _check_index(out.get("index"), where)
-        kind = out.get("type")
-        if type(kind) is not str:
-            raise DeltaError(f"{where} {oi}: type must be a string, got {kind!r}")
-        existing = call.outputs.get(oi) if call is not None else None
-        have = existing.type if existing is not None else seen.get((index, oi))
-        if have is not None and have != kind:
-            raise ContentTypeMismatch(f"{where} {oi} is {have!r}, a delta says {kind!r}")
-        seen[(index, oi)] = kind
+        try:
+            kind = out.get("type")
+            if type(kind) is not str:
+                raise DeltaError(f"{where} {oi}: type must be a string, got {kind!r}")
+            existing = call.outputs.get(oi) if call is not None else None
+            have = existing.type if existing is not None else seen.get((index, oi))
+            if have is not None and have != kind:
+                raise ContentTypeMismatch(f"{where} {oi} is {have!r}, a delta says {kind!r}")
+            seen[(index, oi)] = kind
+        except DeltasnapError as err:
+            raise err.located(output_index=oi) from None
