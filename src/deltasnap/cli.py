@@ -158,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         from .testing.server import main as serve_main
 
-        return int(serve_main(list(args.args)))
+        return int(serve_main(list(args.args), prog="deltasnap serve"))
     return _replay(args)
 
 
