@@ -12,8 +12,9 @@ import pytest
 
 import deltasnap
 import deltasnap.httpx
-from conftest import MESSAGE_STREAMS, STREAM_NAMES, expected, stream_path
 from deltasnap.testing import RecordedRequest, ReplayServer
+
+from conftest import MESSAGE_STREAMS, STREAM_NAMES, expected, stream_path
 
 BODY = {"assistant_id": "asst_1", "stream": True}
 

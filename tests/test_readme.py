@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import stream_path
 from deltasnap.testing import ReplayServer
+
+from conftest import stream_path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
