@@ -192,3 +192,10 @@ def test_feed_event_matches_feed(name: str) -> None:
         by_event.feed_event(event.event, event.data)
     by_event.close()
     assert final(by_event) == final(by_bytes)
+
+
+def test_trailing_keepalive_is_not_a_truncation() -> None:
+    """A stream that ends with a keep-alive comment after done is complete."""
+    acc = run(stream_bytes("basic") + b": keep-alive\n")
+    assert not acc.truncated
+    assert acc.reports == []

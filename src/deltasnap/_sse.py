@@ -13,10 +13,15 @@ dispatching blank line is not counted).  Errors (``DecodeError`` for invalid UTF
 ``EventTooLarge``) drop the rest of the offending event, up to and including its blank line, and
 are resumable: calling ``next_event()`` again continues with the following events.
 
-Performance notes: each received chunk is split into lines by one C-level ``split`` (on ``b"\\n"``
-when the chunk has no CR; CRLF-only and CR-only chunks take the same path with their separator);
-only chunks that mix line-end styles are split line by line.  A line that is still incomplete is
-kept as a list of pieces, so no byte is scanned or copied twice however the input is chunked.
+``ServerSentEvent.number`` counts dispatched events only: an error's ``event_number`` is the
+number the dropped event would have had, so the next event that is dispatched gets that number.
+
+Performance: input is split into lines per received chunk (all chunks received since the last
+read, joined), by one C-level ``split`` on the chunk's line end (LF, CRLF or CR); a chunk mixing
+line-end styles is split into runs of one style with a few C-level searches per run.  Bytes are
+never rescanned across chunks: an incomplete last line waits in a ``bytearray`` that only grows,
+and is joined with the rest of its line once.  Lines are parsed by bytes prefix (``data: ``,
+``event:``) before any decoding, and ``event:`` lines are cached by their raw bytes.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import Literal
 
 import attrs
 
-from ._errors import DecodeError, DeltasnapError, EventTooLarge
+from ._errors import DecodeError, EventTooLarge
 
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
@@ -43,12 +48,46 @@ _TYPE_CACHE_LINE_BYTES = 256
 class ServerSentEvent:
     """One dispatched server-sent event."""
 
+    #: The event type: the last ``event:`` field's value, or "message".
     event: str = "message"
+    #: The ``data:`` lines joined by LF.
     data: str = ""
+    #: The last-event-ID buffer when the event was dispatched (None if no ``id:`` came yet).
     id: str | None = None
+    #: The value of a ``retry:`` field within this event, else None.
     retry: int | None = None
+    #: 1-based count of dispatched events in the stream.
     number: int = 0
+    #: Byte offset in the whole stream (BOM included) where the event's first line starts.
     offset: int = 0
+
+
+# Building events without the generated frozen ``__init__`` (one ``object.__setattr__`` per field)
+# saves about a third of the cost of each event; the fields, their order and the absence of
+# converters / validators are checked here, so a change to the class cannot go unnoticed.
+_EVENT_FIELDS = ("event", "data", "id", "retry", "number", "offset")
+if tuple(f.name for f in attrs.fields(ServerSentEvent)) != _EVENT_FIELDS or any(
+    f.converter or f.validator for f in attrs.fields(ServerSentEvent)
+):  # pragma: no cover
+    raise RuntimeError("update _new_event() to match ServerSentEvent")
+_new_object = object.__new__
+_set_event, _set_data, _set_id, _set_retry, _set_number, _set_offset = (
+    ServerSentEvent.__dict__[name].__set__ for name in _EVENT_FIELDS
+)
+
+
+def _new_event(
+    event: str, data: str, id: str | None, retry: int | None, number: int, offset: int
+) -> ServerSentEvent:
+    """``ServerSentEvent(event, data, id, retry, number, offset)``, faster."""
+    new = _new_object(ServerSentEvent)
+    _set_event(new, event)
+    _set_data(new, data)
+    _set_id(new, id)
+    _set_retry(new, retry)
+    _set_number(new, number)
+    _set_offset(new, offset)
+    return new
 
 
 class SSEDecoder:
@@ -58,6 +97,7 @@ class SSEDecoder:
         "_bom",
         "_closed",
         "_data",
+        "_error",
         "_errors",
         "_etype",
         "_event_retry",
@@ -78,7 +118,6 @@ class SSEDecoder:
         "_skipping",
         "_strict",
         "_tail",
-        "_tail_len",
         "_types",
         "bytes_received",
         "discarded_bytes",
@@ -122,9 +161,9 @@ class SSEDecoder:
         self._sep = 1
         # ... and the groups after it (a chunk mixing line-end styles makes several).
         self._groups: deque[tuple[list[bytes], int]] = deque()
-        # The incomplete last line, as pieces, and its length.
-        self._tail: list[bytes] = []
-        self._tail_len = 0
+        # The incomplete last line (a bytearray: appending to it is amortised O(1), and pieces
+        # arriving a byte at a time cost no per-piece object overhead).
+        self._tail = bytearray()
         # The last chunk ended in CR: an LF starting the next chunk belongs to that line end.
         self._skip_lf = False
         # Stream offset where the next unprocessed line (or the incomplete tail) starts.
@@ -143,8 +182,9 @@ class SSEDecoder:
         # The retry value set inside the current event, and the number of dispatched events.
         self._event_retry: int | None = None
         self._number = 0
-        # Events decoded by a feed() call that then raised; handed out first.
+        # Events decoded but not handed out yet, and the error found after them.
         self._ready: deque[ServerSentEvent] = deque()
+        self._error: DecodeError | None = None
         self._types: dict[bytes, str] = {}
 
     # -- input -------------------------------------------------------------------------------
@@ -166,7 +206,8 @@ class SSEDecoder:
 
         An error is raised at the first bad event; the events decoded before it in this call are
         not lost: the next ``next_event()`` / ``feed()`` call returns them first.  For precise
-        resumption (events and errors one at a time) use ``receive()`` and ``next_event()``.
+        resumption (events and errors one at a time, in stream order) use ``receive()`` and
+        ``next_event()``.
         """
         self.receive(data)
         return self._drain()
@@ -179,21 +220,14 @@ class SSEDecoder:
             # Everything complete has been processed: what is left from the start of the current
             # event on (its non-blank lines, a partial line, an undecided BOM prefix) is dropped.
             self.discarded_bytes = self.bytes_received - self._event_start
-            self.truncated = self.discarded_bytes > 0
-            self._tail = []
-            self._tail_len = 0
+            # Truncated means an event was lost: data was pending, or a field line was cut.
+            # Trailing comments (keep-alives) and data-less fields could never dispatch.
+            tail = bytes(self._tail)
+            partial = bool(tail) and not tail.startswith(b":")
+            dropping = (self._skipping or self._skip_partial) and self.discarded_bytes > 0
+            self.truncated = bool(self._data) or partial or bool(dropping)
+            self._tail = bytearray()
             self._data.clear()
-        return events
-
-    def _drain(self) -> list[ServerSentEvent]:
-        events: list[ServerSentEvent] = []
-        append = events.append
-        try:
-            while (event := self.next_event()) is not None:
-                append(event)
-        except DeltasnapError:
-            self._ready.extendleft(reversed(events))
-            raise
         return events
 
     # -- output ------------------------------------------------------------------------------
@@ -201,87 +235,128 @@ class SSEDecoder:
     def next_event(self) -> ServerSentEvent | None:
         """Return the next complete event, or None if more data is needed.
 
-        Raises ``DecodeError`` (invalid UTF-8, strict mode) or ``EventTooLarge``; the offending
-        event is dropped and calling again continues with the events after it.
+        Raises ``DecodeError`` (invalid UTF-8, strict mode) or ``EventTooLarge`` in stream order,
+        after the events before the offending one; that event is dropped, and calling again
+        continues with the events after it.
         """
-        if self._ready:
-            return self._ready.popleft()
-        while True:
-            if not self._skipping or self._skip():
-                event = self._scan()
-                if event is not None:
-                    return event
-            if not self._refill():
-                return None
+        ready = self._ready
+        if not ready:
+            self._pump()
+            if not ready:
+                error = self._error
+                if error is None:
+                    return None
+                self._error = None
+                raise error
+        return ready.popleft()
 
-    def _scan(self) -> ServerSentEvent | None:
-        """Process lines of the current group up to the next dispatched event."""
+    def _drain(self) -> list[ServerSentEvent]:
+        """Every event that is complete (feed() and close())."""
+        ready = self._ready
+        events: list[ServerSentEvent] = []
+        while True:
+            self._pump()
+            if ready:
+                events.extend(ready)
+                ready.clear()
+                continue
+            error = self._error
+            if error is None:
+                return events
+            self._error = None
+            ready.extend(events)  # decoded already: handed out first by the next call
+            raise error
+
+    def _pump(self) -> None:
+        """Decode until some event is ready, an error is pending, or more input is needed."""
+        ready = self._ready
+        while self._error is None:
+            if not self._skipping or self._skip():
+                self._scan()
+                if ready or self._error is not None:
+                    return
+            if not self._refill():
+                return
+
+    def _scan(self) -> None:
+        """Process the rest of the current group of lines, queueing the events it completes."""
         off = self._off
         sep = self._sep
+        limit = self._limit
         limit_end = self._limit_end
+        start = self._event_start
+        number = self._number
+        etype = self._etype
         data = self._data
         errors = self._errors
+        types = self._types
+        append = self._ready.append
+        error: DecodeError | None = None
         line = b""
         try:
             for line in self._it:
                 if line:
                     off += len(line) + sep
                     if off > limit_end:
-                        self._off = off
-                        raise self._too_large()
+                        error = EventTooLarge(
+                            f"event larger than max_event_bytes={self._max_event_bytes}",
+                            byte_offset=start,
+                            event_number=number + 1,
+                        )
+                        break
                     head = line[:6]
                     if head == b"data: ":
                         data.append(line[6:].decode("utf-8", errors))
                     elif head == b"event:":
-                        etype = self._types.get(line)
-                        self._etype = self._event_type(line) if etype is None else etype
+                        cached = types.get(line)
+                        etype = self._event_type(line) if cached is None else cached
+                    elif line == b"event":
+                        etype = ""
                     else:
                         self._field(line)
                     continue
-                # A blank line: dispatch.
+                # A blank line: dispatch the event if there is data, and reset the buffers.
                 off += sep
-                start = self._event_start
-                self._event_start = off
-                self._limit_end = limit_end = off + self._limit
                 self.last_event_id = self._id_buffer
                 if data:
-                    self._number = number = self._number + 1
-                    event = ServerSentEvent(
-                        self._etype or "message",
-                        "\n".join(data),
-                        self._id_buffer,
-                        self._event_retry,
-                        number,
-                        start,
+                    number += 1
+                    append(
+                        _new_event(
+                            etype or "message",
+                            "\n".join(data),
+                            self._id_buffer,
+                            self._event_retry,
+                            number,
+                            start,
+                        )
                     )
                     data.clear()
-                    self._etype = ""
-                    self._event_retry = None
-                    self._off = off
-                    return event
-                self._etype = ""
+                start = off
+                limit_end = off + limit
+                etype = ""
                 self._event_retry = None
         except UnicodeDecodeError as exc:
-            self._off = off
-            raise self._drop(
-                DecodeError(
-                    f"invalid UTF-8: {exc.reason}",
-                    byte_offset=off - len(line) - sep,
-                    event_number=self._number + 1,
-                )
-            ) from exc
+            error = DecodeError(
+                f"invalid UTF-8: {exc.reason}",
+                byte_offset=off - len(line) - sep,
+                event_number=number + 1,
+            )
+            error.__cause__ = exc
         self._off = off
-        return None
+        self._limit_end = limit_end
+        self._event_start = start
+        self._number = number
+        self._etype = etype
+        if error is not None:
+            self._drop(error)
 
     def _field(self, line: bytes) -> None:
-        """Process a non-blank line other than the ``data: `` / ``event:`` fast paths."""
+        """Process a non-blank line other than ``data: ...`` and ``event...``."""
         name, _, value = line.partition(b":")
         if value[:1] == b" ":
             value = value[1:]
         if name == b"data":
             self._data.append(value.decode("utf-8", self._errors))
-        elif name == b"event":
-            self._etype = value.decode("utf-8", self._errors)
         elif name == b"id" and b"\0" not in value:
             self._id_buffer = value.decode("utf-8", self._errors)
         elif name == b"retry" and value.isdigit():
@@ -319,48 +394,44 @@ class SSEDecoder:
                 self._event_start = off
                 self._limit_end = off + self._limit
                 self.last_event_id = self._id_buffer
-                self._etype = ""
-                self._event_retry = None
-                return True
+                return True  # (the event type and retry were reset when dropping began)
         self._off = off
         self._skip_partial = partial
         return False
 
-    def _drop(self, error: DecodeError) -> DecodeError:
-        """Start dropping the rest of the current event, and return ``error``."""
+    def _drop(self, error: DecodeError) -> None:
+        """Make ``error`` pending and start dropping the rest of the current event."""
+        self._error = error
         self._skipping = True
         self._skip_partial = False
         self._data.clear()
         self._etype = ""
         self._event_retry = None
-        return error
-
-    def _too_large(self) -> DecodeError:
-        return self._drop(
-            EventTooLarge(
-                f"event larger than max_event_bytes={self._max_event_bytes}",
-                byte_offset=self._event_start,
-                event_number=self._number + 1,
-            )
-        )
 
     # -- splitting input into lines ----------------------------------------------------------
 
     def _refill(self) -> bool:
-        """Make the next group of complete lines current; False if more input is needed."""
+        """Make the next group of complete lines current; False if more input is needed (or an
+        unfinished line grew too large: the error is then pending)."""
         while True:
             if self._groups:
                 lines, self._sep = self._groups.popleft()
                 self._it = iter(lines)
                 return True
-            if self._tail_len:
+            if self._tail:
                 if self._skipping:
                     self._discard_tail()
-                elif self._off + self._tail_len > self._limit_end:
+                elif self._off + len(self._tail) > self._limit_end:
                     # A line that never ends must not grow the buffer past the limit.
-                    error = self._too_large()
+                    self._drop(
+                        EventTooLarge(
+                            f"event larger than max_event_bytes={self._max_event_bytes}",
+                            byte_offset=self._event_start,
+                            event_number=self._number + 1,
+                        )
+                    )
                     self._discard_tail()
-                    raise error
+                    return False
             inbox = self._inbox
             if not inbox:
                 return False
@@ -369,9 +440,9 @@ class SSEDecoder:
             self._split(chunk)
 
     def _discard_tail(self) -> None:
-        self._off += self._tail_len
-        self._tail = []
-        self._tail_len = 0
+        """Drop the unfinished line of an event being dropped; its rest is not blank either."""
+        self._off += len(self._tail)
+        self._tail = bytearray()
         self._skip_partial = True
 
     def _advance(self, n: int) -> None:
@@ -408,47 +479,77 @@ class SSEDecoder:
             groups = [(lines, 1)] if lines else []
         else:
             self._skip_lf = chunk[-1] == 13  # b"\r"
-            n_lf = chunk.count(b"\n")
-            if not n_lf:  # CR only
+            if b"\n" not in chunk:  # CR only
                 lines = chunk.split(b"\r")
                 tail = lines.pop()
                 groups = [(lines, 1)] if lines else []
-            elif n_lf == chunk.count(b"\r") == chunk.count(b"\r\n"):  # CRLF only
-                lines = chunk.split(b"\r\n")
-                tail = lines.pop()
-                groups = [(lines, 2)] if lines else []
             else:
-                groups, tail = _split_mixed(chunk)
+                lines = chunk.split(b"\r\n")
+                # The chunk with every CRLF blanked out: its CRs and LFs are the bare ones.
+                # (Splitting and joining is much faster than counting or replacing.)
+                bare_only = b"\0\0".join(lines)
+                if b"\r" not in bare_only and b"\n" not in bare_only:  # CRLF only
+                    tail = lines.pop()
+                    groups = [(lines, 2)] if lines else []
+                else:
+                    groups, tail = _split_mixed(chunk, bare_only)
         if not groups:
-            self._tail.append(tail)
-            self._tail_len += len(tail)
+            if self._skipping:  # more of a line being dropped: not even copied
+                self._off += len(tail)
+                self._skip_partial = True
+            else:
+                self._tail += tail
             return
         if self._tail:
             first = groups[0][0]
-            self._tail.append(first[0])
-            first[0] = b"".join(self._tail)
-        self._tail = [tail] if tail else []
-        self._tail_len = len(tail)
+            first[0] = b"".join((self._tail, first[0]))
+        self._tail = bytearray(tail)
         self._groups.extend(groups)
 
 
-def _split_mixed(chunk: bytes) -> tuple[list[tuple[list[bytes], int]], bytes]:
-    """Split a chunk mixing CRLF with CR or LF: runs of lines with equally long line ends."""
-    parts = chunk.splitlines(keepends=True)  # bytes split on exactly CRLF, CR and LF
-    tail = b""
-    if parts[-1][-1] not in (10, 13):
-        tail = parts.pop()
+def _split_mixed(chunk: bytes, bare_only: bytes) -> tuple[list[tuple[list[bytes], int]], bytes]:
+    """Split a chunk mixing CRLF with bare CR or LF into runs of lines with equal line-end lengths.
+
+    ``bare_only`` is ``chunk`` with each CRLF replaced by two other bytes (so its CRs and LFs are
+    exactly the bare ones).
+
+    Each run costs a few C-level searches however long it is, and every search resumes where the
+    last one of its kind stopped, so a chunk made of a few uniform regions (concatenated captures,
+    say) is split nearly as fast as a uniform one, and a pathological one still in linear time.
+    """
+    size = len(chunk)
     groups: list[tuple[list[bytes], int]] = []
-    lines: list[bytes] = []
-    current = 0
-    for part in parts:
-        sep = 2 if part.endswith(b"\r\n") else 1
-        if sep != current:
-            if lines:
-                groups.append((lines, current))
-            lines = []
-            current = sep
-        lines.append(part[:-sep])
-    if lines:
-        groups.append((lines, current))
-    return groups, tail
+    pos = 0
+    next_lf = next_cr = next_crlf = -1
+    while True:
+        if next_lf < pos:
+            next_lf = bare_only.find(b"\n", pos) % (size + 1)  # -1 (none) becomes ``size``
+        if next_cr < pos:
+            next_cr = bare_only.find(b"\r", pos) % (size + 1)
+        if next_crlf < pos:
+            # The first CR from ``pos`` starts a CRLF unless it is the next bare CR (the one-byte
+            # search is much faster than searching for the pair).
+            next_crlf = chunk.find(b"\r", pos) % (size + 1)
+            if next_crlf == next_cr < size:
+                next_crlf = chunk.find(b"\r\n", pos) % (size + 1)
+        bare = min(next_lf, next_cr)
+        if next_crlf < bare:
+            # CRLF lines, up to the line that ends in the next bare CR or LF.
+            end = chunk.rfind(b"\r\n", pos, bare) + 2
+            groups.append((chunk[pos : end - 2].split(b"\r\n"), 2))
+        elif bare < size:
+            # Bare CR / LF lines, up to the line that ends in the next CRLF.
+            stop = next_crlf
+            end = max(bare_only.rfind(b"\n", pos, stop), bare_only.rfind(b"\r", pos, stop))
+            region = chunk[pos:end]  # the lines, less the last line end
+            if next_cr >= end:  # no CR inside
+                lines = region.split(b"\n")
+            elif next_lf >= end:  # no LF inside
+                lines = region.split(b"\r")
+            else:
+                lines = region.replace(b"\r", b"\n").split(b"\n")
+            groups.append((lines, 1))
+            end += 1
+        else:
+            return groups, chunk[pos:]
+        pos = end
