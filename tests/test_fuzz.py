@@ -82,8 +82,7 @@ def test_arbitrary_bytes(data: bytes, sizes: list[int], options: dict[str, Any])
 @FUZZ
 @given(data=st.data(), sizes=SIZES, options=OPTIONS)
 def test_mutated_streams(data: st.DataObject, sizes: list[int], options: dict[str, Any]) -> None:
-    """Valid streams with values substituted, events duplicated, dropped, moved and spliced,
-    bytes flipped and the end cut off: only DeltasnapErrors, snapshots always readable."""
+    """Mutated valid streams, arbitrarily chunked: only DeltasnapErrors, snapshots readable."""
     stream = data.draw(mutated_streams(CAPTURES))
     feed(chunked(stream, sizes), **options)
 
@@ -91,8 +90,7 @@ def test_mutated_streams(data: st.DataObject, sizes: list[int], options: dict[st
 @settings(FUZZ, max_examples=max(1, EXAMPLES // 2))
 @given(data=st.data(), strict=st.booleans())
 def test_mutated_events_fed_decoded(data: st.DataObject, strict: bool) -> None:
-    """The same mutations through feed_event (decoded dicts, never parsed from text), plus
-    arbitrary values as whole event data; a rejected event never changes a snapshot."""
+    """Mutated events through feed_event (decoded data): a rejected one changes no snapshot."""
     stream = data.draw(mutated_streams(CAPTURES))
     acc = Accumulator(strict=strict, limits=HARNESS.TINY_ALL_REPORTS)
     decoder = SSEDecoder(max_event_bytes=None, errors="replace")

@@ -318,8 +318,7 @@ def test_annotation_types_are_checked_across_items() -> None:
 
 
 def test_a_million_tiny_events_stop_at_max_messages() -> None:
-    """A flood of created events stops at max_messages: strict raises at the first one past it,
-    lenient skips the rest with bounded memory (reports are capped too)."""
+    """A flood of created events stops at max_messages, in bounded memory (reports capped too)."""
     one = b'event: thread.message.created\ndata: {"id":"m%d"}\n\n'
     million = b"".join(one % i for i in range(10**6))
     limits = Limits(max_messages=1000, max_reports=100)
@@ -381,6 +380,38 @@ def test_text_limit_on_whole_messages() -> None:
     rejects(sse("thread.message.completed", created(content=blocks)), TextTooLong, limits=limits)
 
 
+def test_streamed_annotation_text_costs_linear_time() -> None:
+    """Annotation text streamed in many pieces is appended in linear time (it was quadratic)."""
+    piece = "x" * 10_000
+    one = sse("thread.message.delta", delta(text(0, annotations=[ann(0, text=piece)])))
+    stream = START + one * 2000  # 20 M characters in 2000 pieces: quadratic would take minutes
+
+    def run() -> Accumulator:
+        acc = Accumulator()
+        acc.feed(stream)
+        return acc
+
+    acc = measure("2000 pieces of annotation text, 10 000 characters each", run, 2.0, 200)
+    annotation = acc.messages["msg_1"].content[0].text.annotations[0]  # type: ignore[union-attr]
+    assert annotation.text == piece * 2000  # type: ignore[union-attr]
+
+
+def test_tiny_final_copies_cost_what_they_carry() -> None:
+    """Final copies of a big message cost what they carry, not what the message holds."""
+    many = [ann(i, text="t", start_index=0, end_index=1) for i in range(10_000)]
+    big = START + sse("thread.message.delta", delta(text(0, "x" * 10**6, many)))
+    tiny = sse("thread.message.completed", created(status="completed")) * 200
+    acc = Accumulator(use_completed=False)
+    acc.feed(big)
+
+    def run() -> None:
+        acc.feed(tiny)
+
+    measure("200 tiny final copies of a message with 10 000 annotations", run, 1.0, 16)
+    assert kinds(acc) == ["completed_differs"] * 400
+    assert len(acc.messages["msg_1"].content[0].text.annotations) == 10_000  # type: ignore[union-attr]
+
+
 def test_max_reports_keeps_the_first_and_counts_the_rest() -> None:
     """Past max_reports, reports are only counted; close() says how many were dropped."""
     acc = Accumulator(limits=Limits(max_reports=3))
@@ -389,6 +420,9 @@ def test_max_reports_keeps_the_first_and_counts_the_rest() -> None:
     acc.close()
     assert kinds(acc) == ["skipped_event"] * 3 + ["reports_dropped"]
     assert acc.reports[-1].reason == "8 more reports were not kept (max_reports=3)"
+    assert acc.reports.dropped == 8
+    acc.close()
+    assert len(acc.reports) == 4
 
 
 # -------------------------------------------------------------------- run-step limits
@@ -534,8 +568,7 @@ def test_decoded_deep_data_is_checked_too() -> None:
 
 
 def test_data_at_the_depth_limit_is_fine_everywhere() -> None:
-    """Data nested up to max_json_depth goes through parsing, merging, comparing, structuring,
-    unstructuring and JSON dumping without a RecursionError."""
+    """Data nested up to max_json_depth is parsed, merged, compared and copied without recursing."""
     limits = Limits(max_json_depth=MAX_JSON_DEPTH)
     deep = nested_dict(MAX_JSON_DEPTH - 3)  # inside event data, a delta and an extra field
     events = [
@@ -577,8 +610,7 @@ def test_depth_check_is_linear_on_escaped_quotes() -> None:
 
 
 def test_100mb_line_without_newline_keeps_memory_bounded() -> None:
-    """A 100 MB line fed in 64 KB chunks never holds more than max_event_bytes; the events
-    around it are kept."""
+    """A 100 MB line in 64 KB chunks never holds over max_event_bytes; events around it stay."""
     limits = Limits(max_event_bytes=MIB)
     chunk = b"x" * (64 * 1024)
 
@@ -667,6 +699,29 @@ def test_malformed_delta_for_an_unknown_message_creates_nothing() -> None:
     rejects(sse("thread.message.in_progress", {"id": "ghost", "content": 3}), ValidationError)
 
 
+@pytest.mark.parametrize(
+    ("event", "data"),
+    [
+        ("thread.message.created", created("m2", content=[{"type": ["text"]}])),
+        ("thread.message.completed", created(content=[{"type": "text", "text": [1]}])),
+        (
+            "thread.run.step.created",
+            step_created(
+                "s2",
+                type="tool_calls",
+                tool_calls=[
+                    {"type": "code_interpreter", "code_interpreter": {"outputs": [{"type": {}}]}}
+                ],
+            ),
+        ),
+    ],
+    ids=["created", "completed", "step"],
+)
+def test_whole_objects_with_wrong_types(event: str, data: dict[str, Any]) -> None:
+    """Created and final objects with wrong-typed inner fields are ValidationErrors."""
+    rejects(sse(event, data), ValidationError)
+
+
 def test_delta_before_created() -> None:
     """Lenient: a delta for an unknown message starts a bare snapshot, reported; strict raises."""
     acc = Accumulator()
@@ -726,8 +781,7 @@ def test_events_after_done() -> None:
 @pytest.mark.parametrize("strict", [False, True])
 @pytest.mark.parametrize("where", ["mid-event", "mid-UTF-8", "mid-JSON"])
 def test_truncated_stream(where: str, strict: bool) -> None:
-    """A stream cut inside an event, a character or a JSON value keeps every snapshot and
-    reports the truncation (in both modes: it is only known at close())."""
+    """A stream cut mid-event, mid-character or mid-JSON keeps its snapshots and reports the cut."""
     tail = sse("thread.message.delta", delta(text(0, " café")))
     cut = {
         "mid-event": tail.index(b"\n\n") + 1,

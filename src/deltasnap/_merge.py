@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -53,6 +54,7 @@ class Reports(list[Report]):
         self.limit = UNLIMITED if limit is None else limit
         #: How many reports were not kept because ``limit`` reports were kept already.
         self.dropped = 0
+        self._noted = 0  # how many of those a ``reports_dropped`` report has told of
 
     @property
     def full(self) -> bool:
@@ -67,11 +69,12 @@ class Reports(list[Report]):
             self.dropped += 1
 
     def note_dropped(self, event_number: int | None) -> None:
-        """Add one last ``reports_dropped`` report (past the limit) saying how many were dropped."""
-        if self.dropped:
+        """If reports were dropped since the last call, add one ``reports_dropped`` report (past
+        the limit) saying how many in all."""
+        if self.dropped > self._noted:
             reason = f"{self.dropped} more reports were not kept (max_reports={self.limit})"
             super().append(Report("reports_dropped", reason, event_number))
-            self.dropped = 0
+            self._noted = self.dropped
 
 
 # ----------------------------------------------------------------------------- merge rules
@@ -138,5 +141,12 @@ def _differences(ours: Any, theirs: Any, path: str, limit: int = 10) -> Iterator
 
 
 def _short(value: Any, width: int = 60) -> str:
-    text = repr(value)
+    """``repr(value)`` cut to ``width`` characters, in time bounded by ``width`` (not by the size
+    of ``value``, which may be a whole message's text)."""
+    text = _REPR.repr(value)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 80
+_REPR.maxlevel = 3

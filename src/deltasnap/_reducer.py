@@ -63,6 +63,7 @@ _REFUSAL_PART_KEYS = frozenset({"index", "type", "refusal"})
 _TEXT_KEYS = frozenset({"value", "annotations"})
 _CONTENT_KEY = frozenset({"content"})
 _ANNOTATION_APPEND = "text"  # the one streamed field of an annotation
+_ANNOTATION_SKIP = _INDEX_TYPE | {_ANNOTATION_APPEND}
 # content types whose snapshot model needs an object under this key (``{}`` until a delta gives one)
 _NEEDS_OBJECT = {"image_file": "image_file", "image_url": "image_url"}
 
@@ -71,25 +72,33 @@ _NEEDS_OBJECT = {"image_file": "image_file", "image_url": "image_url"}
 
 
 class _Annotation:
-    __slots__ = ("cache", "data", "type")
+    __slots__ = ("cache", "data", "text", "type")
 
     def __init__(self, kind: str) -> None:
         self.type = kind
         self.data: dict[str, Any] = {}
+        # the streamed ``text``, once a delta brings some (pieces, so appending stays linear)
+        self.text: TextBuffer | None = None
         self.cache: m.Annotation | None = None
 
     def merge(self, delta: Mapping[str, Any]) -> None:
-        data = self.data
         piece = delta.get(_ANNOTATION_APPEND)
         if type(piece) is str:
-            old = data.get(_ANNOTATION_APPEND)
-            data[_ANNOTATION_APPEND] = old + piece if type(old) is str else piece
-        _merge_into(data, delta, _INDEX_TYPE | {_ANNOTATION_APPEND})
+            text = self.text
+            if text is None:
+                old = self.data.get(_ANNOTATION_APPEND)
+                text = self.text = TextBuffer(old if type(old) is str else "")
+                self.data[_ANNOTATION_APPEND] = ""  # holds the key's place; build() fills it in
+            text.append(piece)
+        _merge_into(self.data, delta, _ANNOTATION_SKIP)
         self.cache = None
 
     def build(self) -> m.Annotation:
         if self.cache is None:
-            self.cache = structure({"type": self.type, **self.data}, m.Annotation)
+            payload = {"type": self.type, **self.data}
+            if self.text is not None:
+                payload[_ANNOTATION_APPEND] = self.text.text()
+            self.cache = structure(payload, m.Annotation)
         return self.cache
 
 
@@ -182,7 +191,7 @@ def _new_part(kind: str) -> _Part:
 
 
 class _MessageState:
-    __slots__ = ("header", "order", "parts", "snapshot", "text", "top")
+    __slots__ = ("header", "json", "order", "parts", "snapshot", "text", "top")
 
     def __init__(self, top: dict[str, Any], text: int = 0) -> None:
         self.top = top
@@ -191,6 +200,7 @@ class _MessageState:
         self.order: list[int] = []
         self.snapshot: m.Message | None = None
         self.text = text  # characters of streamed text, for max_text_per_message
+        self.json: list[Any] | None = None  # see content_json(); reset when content changes
 
     def part(self, index: int) -> _Part | None:
         return self.parts.get(index)
@@ -199,6 +209,13 @@ class _MessageState:
         if index not in self.parts:
             bisect.insort(self.order, index)
         self.parts[index] = part
+
+    def content_json(self) -> list[Any]:
+        """The content in JSON shape, kept until a delta changes it (so that many final copies
+        compared with one big message cost what they carry, not what the message holds)."""
+        if self.json is None:
+            self.json = unstructure(self.build())["content"]
+        return self.json
 
     def build(self) -> m.Message:
         if self.snapshot is None:
@@ -438,7 +455,7 @@ class Reducer:
                 mid,
             )
         else:
-            ours = unstructure(state.build())["content"]
+            ours = state.content_json()
             theirs = unstructure(server)["content"]
             if ours != theirs:
                 diffs = tuple(_differences(ours, theirs, "content"))
@@ -487,6 +504,7 @@ class Reducer:
             updates.append(Update("message.delta", number, mid))
         if content:
             state.snapshot = None
+            state.json = None
             state.text = text
             for item in content:
                 self._merge_part(state, item, number, mid, updates)

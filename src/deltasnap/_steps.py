@@ -247,6 +247,7 @@ class _ToolCall:
 
 _NO_CALLS: dict[int, _ToolCall] = {}
 _NO_OUTPUTS: dict[int, _Output] = {}
+_UNSET: Any = object()
 
 
 class _StepState:
@@ -260,6 +261,7 @@ class _StepState:
         "details_header",
         "details_type",
         "header",
+        "json",
         "order",
         "snapshot",
         "text",
@@ -269,6 +271,7 @@ class _StepState:
     def __init__(self, top: dict[str, Any], text: int = 0) -> None:
         self.top = top
         self.text = text  # characters of streamed text, for max_text_per_message
+        self.json: Any = _UNSET  # see details_json(); reset when the details change
         self.header: rm.RunStep | None = None
         self.details_type: str | None = None
         self.details: dict[str, Any] = {}  # step_details fields but type (and tool_calls)
@@ -288,6 +291,13 @@ class _StepState:
         if index not in self.calls:
             bisect.insort(self.order, index)
         self.calls[index] = call
+
+    def details_json(self) -> Any:
+        """The step details in JSON shape, kept until a delta changes them (so that many final
+        copies compared with one big step cost what they carry, not what the step holds)."""
+        if self.json is _UNSET:
+            self.json = unstructure(self.build()).get("step_details")
+        return self.json
 
     def build(self) -> rm.RunStep:
         if self.snapshot is None:
@@ -653,7 +663,7 @@ class RunTracker:
                 sid,
             )
         else:
-            ours = unstructure(state.build()).get("step_details")
+            ours = state.details_json()
             theirs = unstructure(server).get("step_details")
             if ours != theirs:
                 self._report(
@@ -709,6 +719,7 @@ class RunTracker:
         if details is not None:
             state.snapshot = None
             state.details_cache = None
+            state.json = _UNSET
             state.text = text
             kind: str = details["type"]
             state.details_type = kind
@@ -887,7 +898,8 @@ def _streamed_length(call_kind: Any, item: Mapping[str, Any]) -> int:
 
 def _output_length(out: Mapping[str, Any]) -> int:
     """Characters of streamed text (logs) in a code-interpreter output or output delta."""
-    field = _OUTPUT_STREAMED.get(out.get("type"))  # type: ignore[arg-type]
+    kind = out.get("type")
+    field = _OUTPUT_STREAMED.get(kind) if type(kind) is str else None
     piece = out.get(field) if field is not None else None
     return len(piece) if type(piece) is str else 0
 
