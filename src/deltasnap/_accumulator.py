@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from collections.abc import AsyncIterable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -19,9 +21,46 @@ if TYPE_CHECKING:
 
 __all__ = ["Accumulator", "ServerError", "StreamEvent"]
 
-_DELTA_EVENTS = frozenset({"thread.message.delta", "thread.run.step.delta"})
+MESSAGE_DELTA = "thread.message.delta"
+_DELTA_EVENTS = frozenset({MESSAGE_DELTA, "thread.run.step.delta"})
+
+
+def _json_shape(template: str, **groups: str) -> re.Pattern[str]:
+    """A regex for JSON of exactly one shape: ``~`` is optional JSON whitespace, ``<name>`` a
+    group from ``groups``; everything else is literal."""
+    pieces = []
+    for piece in re.split(r"(~|<\w+>)", template):
+        if piece == "~":
+            pieces.append(r"[ \t\n\r]*")
+        elif piece.startswith("<"):
+            pieces.append(groups[piece[1:-1]])
+        else:
+            pieces.append(re.escape(piece))
+    return re.compile("".join(pieces))
+
+
+# The overwhelmingly common delta: one text piece for one content part. Matching its exact
+# shape (strings without control characters, a canonical integer index) gives the same values
+# json.loads would, so the hot path can skip parsing and the general merge; anything else,
+# or any doubt, takes the general path.
+_TEXT_DELTA = _json_shape(
+    '{~"id"~:~"<id>"~,~"object"~:~"thread.message.delta"~,~"delta"~:~{~"content"~:~[~{~'
+    '"index"~:~<index>~,~"type"~:~"text"~,~"text"~:~{~"value"~:~<value>~}~}~]~}~}',
+    id=r'([^"\\\x00-\x1f]*)',
+    index=r"(0|[1-9][0-9]{0,8})",
+    value=r'("[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*")',
+).fullmatch
 DONE = "done"
 ERROR = "error"
+
+
+def _unquote(literal: str) -> str | None:
+    """The value of a JSON string literal with escapes (None if they are bad)."""
+    try:
+        value = json.loads(literal)
+    except ValueError:
+        return None  # the general path reports it
+    return value if type(value) is str else None
 
 
 @attrs.frozen
@@ -194,8 +233,20 @@ class Accumulator:
     def _decode(self, sse: ServerSentEvent, base: int) -> list[Update]:
         number = self._number
         event = sse.event
-        offset = base + sse.offset
         raw = sse.data
+        if event == MESSAGE_DELTA and not self.keep_deltas:
+            # Fast path: a plain text delta, recognised by shape, skips json.loads and the
+            # general merge; the reducer declines (None) whenever the general path must decide.
+            match = _TEXT_DELTA(raw)
+            if match is not None:
+                message_id, index, literal = match.groups()
+                piece = literal[1:-1] if "\\" not in literal else _unquote(literal)
+                if piece is not None:
+                    updates = self.reducer.text_delta(message_id, int(index), piece, number)
+                    if updates is not None:
+                        self._count(event, number)
+                        return updates or [Update("event", number, text=event)]
+        offset = base + sse.offset
         if event == DONE and raw.strip() == "[DONE]":
             data: Any = raw
         else:
@@ -205,12 +256,15 @@ class Accumulator:
                 raise err.located(event_number=number, byte_offset=offset, event=event) from None
         return self._apply(number, event, data, offset, sse.id)
 
-    def _apply(
-        self, number: int, event: str, data: Any, offset: int | None, sse_id: str | None
-    ) -> list[Update]:
+    def _count(self, event: str, number: int) -> None:
         self.event_counts[event] += 1
         if self.done and event != DONE:
             self._report("event_after_done", f"{event} arrived after done", number)
+
+    def _apply(
+        self, number: int, event: str, data: Any, offset: int | None, sse_id: str | None
+    ) -> list[Update]:
+        self._count(event, number)
         if self.keep_deltas or event not in _DELTA_EVENTS:
             self.events.append(StreamEvent(number, event, data, offset, sse_id))
         updates = self.reducer.apply(event, data, event_number=number, byte_offset=offset)
