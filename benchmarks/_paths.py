@@ -1,4 +1,4 @@
-"""The three paths the benchmark times on the same bytes: the json.loads floor, the SDK, deltasnap.
+"""The paths the benchmark times on the same bytes: the json.loads floor, the SDK, deltasnap.
 
 - floor: ``json.loads`` of every event payload (what any SSE consumer must at least do);
 - sdk: the openai-python SDK's own streaming path — its ``SSEDecoder`` behind ``Stream``, typed
@@ -7,7 +7,9 @@
   ``client.beta.threads.runs.stream(...)`` drives it: ``AssistantStreamManager`` ->
   ``handler._init(stream)`` -> ``handler.until_done()`` (each event goes through
   ``handler._emit_sse_event``);
-- deltasnap: ``deltasnap.accumulate(chunks)`` (guarded: None until the API exists).
+- deltasnap: ``deltasnap.accumulate(chunks)``, bytes to final snapshots;
+- deltasnap live: a UI redrawing after every delta: the stream fed one event per chunk through
+  ``Accumulator.updates``, taking the touched message's snapshot (``acc.messages[id]``) after each.
 
 openai (and httpx2, which it brings) are benchmark-only dependencies; src/ never imports them.
 """
@@ -15,9 +17,10 @@ openai (and httpx2, which it brings) are benchmark-only dependencies; src/ never
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
+import attrs
 import httpx2
 import openai
 from openai._streaming import Stream
@@ -25,12 +28,26 @@ from openai.lib.streaming._assistants import AssistantEventHandler, AssistantStr
 from openai.types.beta import AssistantStreamEvent
 from openai.types.beta.threads import Message, MessageDelta
 
+import deltasnap
+
 JSONObject = dict[str, Any]
 
 
 def chunked(data: bytes, chunk_size: int) -> list[bytes]:
     """``data`` cut into ``chunk_size`` pieces, as a socket would deliver them."""
     return [data[i : i + chunk_size] for i in range(0, len(data), chunk_size)]
+
+
+def split_events(data: bytes, n_events: int) -> list[bytes]:
+    """``data`` cut after every event (one chunk per event), as a slow live stream arrives.
+
+    The generator ends every event with a blank line and escapes newlines inside JSON, so the
+    ``\\n\\n`` separators are exactly the event ends; ``n_events`` confirms it.
+    """
+    events = [part + b"\n\n" for part in data.split(b"\n\n")[:-1]]
+    if len(events) != n_events or not data.endswith(b"\n\n"):
+        raise ValueError(f"expected {n_events} LF-separated events, found {len(events)}")
+    return events
 
 
 # -- floor ----------------------------------------------------------------------------------------
@@ -120,29 +137,47 @@ def sdk_decode_only(chunks: Sequence[bytes]) -> int:
     return sum(1 for _ in stream)
 
 
-# -- deltasnap (hook) -----------------------------------------------------------------------------
+# -- deltasnap ------------------------------------------------------------------------------------
+
+# deltasnap's default limits, except the two a long benchmark stream passes: one message with an
+# annotation every 50 deltas carries 20,000 annotations at 1M deltas, past the default 10,000.
+# Rejecting those deltas (and the final completed copy) would time less work than the stream holds.
+LIMITS = deltasnap.Limits(max_annotation_index=None, max_annotations_per_part=None)
 
 
-def deltasnap_path() -> tuple[Callable[[Iterable[bytes]], Any], Callable[[Any], Any]] | None:
-    """``(accumulate, unstructure)`` from deltasnap, or None while that API does not exist yet.
+def limits_note() -> str:
+    """How LIMITS differ from deltasnap's defaults, for the report."""
+    default = deltasnap.Limits()
+    changed = [
+        f"{f.name}={getattr(LIMITS, f.name)}"
+        for f in attrs.fields(deltasnap.Limits)
+        if getattr(LIMITS, f.name) != getattr(default, f.name)
+    ]
+    return "default limits" + (" except " + ", ".join(changed) if changed else "")
 
-    The hook: ``deltasnap.accumulate(chunks)`` returns an object whose ``.messages`` maps id ->
-    Message model, and ``deltasnap.unstructure(message)`` gives the API JSON.
+
+def deltasnap_run(chunks: Iterable[bytes]) -> deltasnap.Accumulator:
+    """deltasnap end to end: every chunk in, final message snapshots out."""
+    return deltasnap.accumulate(iter(chunks), limits=LIMITS)
+
+
+def deltasnap_live(event_chunks: Iterable[bytes]) -> deltasnap.Accumulator:
+    """deltasnap as a UI that redraws after every event: take the touched message's snapshot.
+
+    Fed one event per chunk, so each snapshot taken is the state right after that event (the
+    snapshot object only; its text is not read).
     """
-    try:
-        import deltasnap
-
-        accumulate = deltasnap.accumulate
-        unstructure = deltasnap.unstructure
-    except (ImportError, AttributeError):
-        return None
-    return accumulate, unstructure
+    acc = deltasnap.Accumulator(limits=LIMITS)
+    shown: dict[str, deltasnap.Message] = {}  # what the UI draws: the latest snapshot per message
+    for update in acc.updates(event_chunks):
+        if update.message_id is not None:
+            shown[update.message_id] = acc.messages[update.message_id]
+    return acc
 
 
-def deltasnap_messages(result: Any, unstructure: Callable[[Any], Any]) -> dict[str, JSONObject]:
-    """The messages of a deltasnap result as API JSON, by id."""
-    messages: Mapping[str, Any] = result.messages
-    return {mid: unstructure(message) for mid, message in messages.items()}
+def deltasnap_messages(acc: deltasnap.Accumulator) -> dict[str, JSONObject]:
+    """The messages of an accumulator as API JSON, by id."""
+    return {mid: deltasnap.unstructure(message) for mid, message in acc.messages.items()}
 
 
 # -- comparing ------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""Benchmark: streamed Assistants runs -> message snapshots, on the same bytes, three ways.
+"""Benchmark: streamed Assistants runs -> message snapshots, on the same bytes, several ways.
 
     python benchmarks/run.py                 # full run; writes benchmarks/RESULTS.md and plot.png
     python benchmarks/run.py --quick         # CI smoke test: small sizes, writes nothing
 
 Every size is one synthetic stream from ``deltasnap.testing.generate`` (seeded): one message by
-default, an annotation every 50 deltas. See benchmarks/README.md for the columns.
+default, an annotation every 50 deltas. One run prints (and writes) a correctness table, the
+time/memory table, and the Targets. See benchmarks/README.md for the columns.
 """
 
 from __future__ import annotations
@@ -20,22 +21,42 @@ import shlex
 import subprocess
 import sys
 import time
+import tracemalloc
 import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import _paths
 import openai
 
+import deltasnap
 from deltasnap.testing.generate import GeneratedStream, generate_stream
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SIZES = (1_000, 4_000, 16_000, 64_000, 256_000, 1_000_000)
+DEFAULT_SIZES = (1_000, 10_000, 16_000, 100_000, 1_000_000)
 QUICK_SIZES = (200, 1_000)
-PATHS = ("floor", "sdk", "deltasnap")
+
+FLOOR, DELTASNAP, LIVE, SDK = "floor", "deltasnap", "live", "sdk"
+PATHS = (FLOOR, DELTASNAP, LIVE, SDK)
+LABELS = {
+    FLOOR: "json.loads floor",
+    DELTASNAP: "deltasnap, bytes -> final snapshots",
+    LIVE: "deltasnap, reading .messages after every delta",
+    SDK: "openai SDK (AssistantEventHandler)",
+}
+
+# Repeats: a path (or the interleaved floor/deltasnap pair) runs again, up to MAX_ROUNDS times,
+# while the time spent on it at this size stays under --cheap-seconds.
+MAX_ROUNDS = 25
+
+# The targets of issue 5.
+FLOOR_AT, FLOOR_MAX = 100_000, 2.5  # deltasnap time <= 2.5x the json.loads floor at 100k deltas
+FLAT_FROM, FLAT_TO, FLAT_MAX = 1_000, 1_000_000, 1.3  # µs/delta at 1M <= 1.3x µs/delta at 1k
+SDK_AT, SDK_EVERY, SDK_MIN = 16_000, 50, 300.0  # >= 300x faster than the SDK at 16k deltas
 
 
 @dataclass
@@ -44,7 +65,6 @@ class Timing:
 
     seconds: float | None = None
     skipped: str = ""
-    ok: str = ""  # correctness of the result at this size ("" when not checked)
 
 
 @dataclass
@@ -55,29 +75,70 @@ class Row:
     n_events: int
     n_bytes: int
     timings: dict[str, Timing] = field(default_factory=dict)
+    peak_bytes: dict[str, int] = field(default_factory=dict)  # tracemalloc peak, by path
+    check: str = ""  # correctness of deltasnap's results at this size ("" when not checked)
+
+    def seconds(self, path: str) -> float | None:
+        """The path's best time, or None when it was not run."""
+        timing = self.timings.get(path)
+        return timing.seconds if timing else None
+
+    def per_delta(self, path: str) -> float | None:
+        """The path's µs per message delta, or None when it was not run."""
+        seconds = self.seconds(path)
+        return None if seconds is None else seconds / self.n_deltas * 1e6
 
 
-# -- timing ---------------------------------------------------------------------------------------
+# -- measuring ------------------------------------------------------------------------------------
 
 
 def _clock(kind: str) -> Callable[[], float]:
     return time.process_time if kind == "cpu" else time.perf_counter
 
 
-def measure(fn: Callable[[], Any], *, repeat: int, clock: Callable[[], float]) -> float:
-    """Best time of up to ``repeat`` runs of ``fn`` (runs past the first only while cheap)."""
-    best = float("inf")
+def measure(
+    fns: Mapping[str, Callable[[], Any]],
+    *,
+    min_rounds: int,
+    cheap_seconds: float,
+    clock: Callable[[], float],
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Best time of each function, run in turn round after round (a, b, a, b, ...).
+
+    At least ``min_rounds`` rounds, more (up to MAX_ROUNDS) while the time spent stays under
+    ``cheap_seconds``. Interleaving makes a shared machine's drift hit every function alike, so
+    their ratio holds. Returns the best times and what each function returned in the last round
+    (the previous round's results are dropped before anything is timed again).
+    """
+    best = dict.fromkeys(fns, math.inf)
+    results: dict[str, Any] = {}
     spent = 0.0
-    for _ in range(max(1, repeat)):
-        gc.collect()
-        start = clock()
-        fn()
-        elapsed = clock() - start
-        best = min(best, elapsed)
-        spent += elapsed
-        if spent > 2.0:
-            break
-    return best
+    rounds = 0
+    while rounds < min_rounds or (rounds < MAX_ROUNDS and spent < cheap_seconds):
+        results.clear()
+        for name, fn in fns.items():
+            gc.collect()
+            start = clock()
+            results[name] = fn()
+            elapsed = clock() - start
+            best[name] = min(best[name], elapsed)
+            spent += elapsed
+        rounds += 1
+    return best, results
+
+
+def peak_memory(fn: Callable[[], Any]) -> int:
+    """Peak bytes allocated (tracemalloc) while ``fn`` runs, its result included."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        result = fn()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak
 
 
 def predict(history: list[tuple[int, float]], n: int) -> float:
@@ -91,32 +152,6 @@ def predict(history: list[tuple[int, float]], n: int) -> float:
         if t0 > 0 and t1 > 0 and n1 > n0:
             exponent = min(3.0, max(1.0, math.log(t1 / t0) / math.log(n1 / n0)))
     return float(t1 * (n / n1) ** exponent)
-
-
-# -- the paths ------------------------------------------------------------------------------------
-
-
-def run_floor(stream: GeneratedStream, chunks: Sequence[bytes]) -> Callable[[], Any]:
-    """The floor: json.loads of every payload."""
-    return lambda: _paths.floor(stream.payloads)
-
-
-def run_sdk(stream: GeneratedStream, chunks: Sequence[bytes]) -> Callable[[], Any]:
-    """The openai SDK: SSEDecoder + construct_type + AssistantEventHandler."""
-    return lambda: _paths.sdk_run(chunks)
-
-
-# ---- deltasnap path (HOOK) ----------------------------------------------------------------------
-# deltasnap.accumulate(chunks) -> object with .messages (id -> Message model);
-# deltasnap.unstructure(message) -> API JSON. Guarded so the runner works before the API exists.
-_DELTASNAP = _paths.deltasnap_path()
-
-
-def run_deltasnap(stream: GeneratedStream, chunks: Sequence[bytes]) -> Callable[[], Any]:
-    """deltasnap: accumulate the same chunks."""
-    assert _DELTASNAP is not None
-    accumulate, _ = _DELTASNAP
-    return lambda: accumulate(iter(chunks))
 
 
 # -- correctness preflight (small streams, every feature) -----------------------------------------
@@ -186,19 +221,29 @@ def _check_one(stream: GeneratedStream, chunks: Sequence[bytes]) -> dict[str, st
             if stream.expected_steps
             else "-"
         )
-    verdicts["deltasnap"] = check_deltasnap(stream, chunks) if _DELTASNAP else "not available yet"
+    verdicts["deltasnap"] = check_deltasnap(stream, chunks)
     return verdicts
 
 
 def check_deltasnap(stream: GeneratedStream, chunks: Sequence[bytes]) -> str:
-    """Whether deltasnap's final messages equal the expected ones ("ok" or where they differ)."""
-    assert _DELTASNAP is not None
-    accumulate, unstructure = _DELTASNAP
+    """The verdict on deltasnap's final messages for these chunks (it may raise: that is one)."""
     try:
-        got = _paths.deltasnap_messages(accumulate(iter(chunks)), unstructure)
+        return verdict_of(_paths.deltasnap_run(chunks), stream)
     except Exception as exc:
         return f"raises {type(exc).__name__}: {exc}"
-    return _verdict(got, stream.expected)
+
+
+def verdict_of(acc: deltasnap.Accumulator, stream: GeneratedStream) -> str:
+    """The verdict on an accumulator's messages: "ok", or how they differ from the expected.
+
+    Not "ok" either when deltasnap reported anything (e.g. the server's completed copy differing
+    from what the deltas built): the generated streams are clean.
+    """
+    verdict = _verdict(_paths.deltasnap_messages(acc), stream.expected)
+    report = next(iter(acc.reports), None)
+    if verdict == "ok" and report is not None:
+        verdict = f"reported {report.kind}: {report.reason[:80]}"
+    return verdict
 
 
 _ID = re.compile(r"\b(msg|step|call|file)[-_][0-9a-f]+")
@@ -215,7 +260,7 @@ def _verdict(got: dict[str, Any], want: dict[str, Any]) -> str:
 
 def _summarize(verdicts: Counter[str], total: int) -> str:
     """One table cell from the verdicts of several streams."""
-    if set(verdicts) <= {"ok", "-", "not available yet"}:
+    if set(verdicts) <= {"ok", "-"}:
         return next(iter(verdicts)) if len(verdicts) == 1 else "ok"
     failures = [(count, v) for v, count in verdicts.items() if v not in ("ok", "-")]
     count, worst = max(failures)
@@ -230,86 +275,228 @@ def _summarize(verdicts: Counter[str], total: int) -> str:
 
 
 def benchmark(args: argparse.Namespace) -> list[Row]:
-    """Time every path at every size (sizes past the time cap are skipped)."""
-    clock = _clock(args.clock)
-    runners: dict[str, Callable[[GeneratedStream, Sequence[bytes]], Callable[[], Any]]] = {
-        "floor": run_floor,
-        "sdk": run_sdk,
-    }
-    if _DELTASNAP is not None:
-        runners["deltasnap"] = run_deltasnap
-    history: dict[str, list[tuple[int, float]]] = {name: [] for name in PATHS}
+    """Time every path at every size, then measure memory (the SDK past the time cap skipped)."""
+    sdk_history: list[tuple[int, float]] = []
     rows: list[Row] = []
     for n in args.sizes:
-        stream = generate_stream(
-            n_deltas=n,
-            n_messages=args.messages,
-            annotation_every=args.annotation_every,
-            seed=args.seed,
-        )
-        chunks = _paths.chunked(stream.data, args.chunk_size)
-        row = Row(n, stream.n_events, len(stream.data))
-        for name in PATHS:
-            if name not in runners:
-                row.timings[name] = Timing(skipped="not available yet")
-                continue
-            estimate = predict(history[name], n)
-            if estimate > args.cap_seconds:
-                row.timings[name] = Timing(skipped=f"skipped (~{estimate:,.0f} s est.)")
-                continue
-            seconds = measure(runners[name](stream, chunks), repeat=args.repeat, clock=clock)
-            history[name].append((n, seconds))
-            row.timings[name] = Timing(seconds)
-        if "deltasnap" in runners and n <= args.check_up_to:
-            row.timings["deltasnap"].ok = check_deltasnap(stream, chunks)
+        row = one_size(n, args, sdk_history)
         rows.append(row)
-        print(f"  {n:>9,} deltas: " + ", ".join(_cell(row, p) for p in PATHS), flush=True)
-        del stream, chunks
+        print(f"  {n:>9,} deltas: " + ", ".join(_progress(row, p) for p in PATHS), flush=True)
     return rows
 
 
-def _cell(row: Row, name: str) -> str:
-    timing = row.timings[name]
-    return f"{name} {timing.seconds:.4g} s" if timing.seconds is not None else f"{name} -"
+def one_size(n: int, args: argparse.Namespace, sdk_history: list[tuple[int, float]]) -> Row:
+    """Every path on one generated stream of ``n`` deltas; the SDK's times go to its history."""
+    timed = {"clock": _clock(args.clock), "cheap_seconds": args.cheap_seconds}
+    stream = generate_stream(
+        n_deltas=n,
+        n_messages=args.messages,
+        annotation_every=args.annotation_every,
+        seed=args.seed,
+    )
+    chunks = _paths.chunked(stream.data, args.chunk_size)
+    events = _paths.split_events(stream.data, stream.n_events)
+    row = Row(n, stream.n_events, len(stream.data))
+    check = n <= args.check_up_to
+    verdicts: dict[str, str] = {}
+
+    # floor and deltasnap interleaved, so that their ratio is measured under the same load
+    best, results = measure(
+        {
+            FLOOR: lambda: _paths.floor(stream.payloads),
+            DELTASNAP: lambda: _paths.deltasnap_run(chunks),
+        },
+        min_rounds=args.repeat,
+        **timed,
+    )
+    if check:
+        verdicts[DELTASNAP] = verdict_of(results[DELTASNAP], stream)
+    del results  # no accumulator stays alive while the next path is timed
+    live, results = measure({LIVE: lambda: _paths.deltasnap_live(events)}, min_rounds=1, **timed)
+    if check:
+        verdicts[LIVE] = verdict_of(results[LIVE], stream)
+    del results
+    for name, seconds in (best | live).items():
+        row.timings[name] = Timing(seconds)
+    row.check = _check_cell(verdicts)
+
+    estimate = predict(sdk_history, n)
+    if estimate > args.cap_seconds:
+        row.timings[SDK] = Timing(
+            skipped=f"skipped: ~{estimate:,.0f} s est. > {args.cap_seconds:g} s cap"
+        )
+    else:
+        best, _ = measure({SDK: lambda: _paths.sdk_run(chunks)}, min_rounds=1, **timed)
+        sdk_history.append((n, best[SDK]))
+        row.timings[SDK] = Timing(best[SDK])
+
+    # memory last, apart from the timing: tracemalloc slows everything down
+    row.peak_bytes[DELTASNAP] = peak_memory(lambda: _paths.deltasnap_run(chunks))
+    row.peak_bytes[FLOOR] = peak_memory(lambda: _paths.floor(stream.payloads))
+    return row
+
+
+def _check_cell(verdicts: dict[str, str]) -> str:
+    """The check column: "ok", or each failing path's verdict."""
+    if not verdicts:
+        return ""
+    failures = [f"{LABELS[name]}: {v}" for name, v in verdicts.items() if v != "ok"]
+    return "; ".join(failures).replace("|", "\\|") if failures else "ok"
+
+
+def _progress(row: Row, name: str) -> str:
+    per_delta = row.per_delta(name)
+    return f"{name} {per_delta:.4g} µs/delta" if per_delta is not None else f"{name} -"
+
+
+def _fmt(value: float | None, fmt: str) -> str:
+    return "" if value is None else format(value, fmt)
+
+
+def _mb(n_bytes: int | None) -> str:
+    """Bytes as MB (10⁶), with about three significant digits."""
+    if n_bytes is None:
+        return ""
+    mb = n_bytes / 1e6
+    return f"{mb:,.0f}" if mb >= 100 else f"{mb:.1f}" if mb >= 10 else f"{mb:.3g}"
+
+
+def _times(ratio: float | None) -> str:
+    """A ratio as "3.25x", "99.9x" or "1,234x"."""
+    if ratio is None:
+        return ""
+    return f"{ratio:,.0f}x" if ratio >= 100 else f"{ratio:.1f}x" if ratio >= 10 else f"{ratio:.2f}x"
 
 
 def table(rows: list[Row]) -> list[str]:
-    """The results as a markdown table."""
+    """The results as one markdown table."""
     lines = [
-        "| deltas | events | MB | floor ms | floor µs/payload"
-        " | SDK s | SDK µs/delta | SDK x floor"
-        " | deltasnap s | deltasnap µs/delta | deltasnap x floor"
-        " | SDK / deltasnap | deltasnap check |",
-        "|" + "---:|" * 12 + "---|",
+        "| deltas | events | MB | floor µs/delta"
+        " | deltasnap µs/delta | deltasnap MB/s | deltasnap x floor"
+        " | read .messages every delta µs/delta"
+        " | SDK s | SDK µs/delta | SDK / deltasnap"
+        " | deltasnap peak MB | floor peak MB | check |",
+        "|" + "---:|" * 13 + "---|",
     ]
     for row in rows:
-        floor = row.timings["floor"].seconds
-        payloads = row.n_events - 1
-        cells = [f"{row.n_deltas:,}", f"{row.n_events:,}", f"{row.n_bytes / 1e6:.1f}"]
+        floor, ours, sdk = row.seconds(FLOOR), row.seconds(DELTASNAP), row.seconds(SDK)
+        cells = [f"{row.n_deltas:,}", f"{row.n_events:,}", _mb(row.n_bytes)]
         cells += [
-            _num(floor, 1e3, ".1f"),
-            _num(floor / payloads if floor is not None else None, 1e6, ".2f"),
+            _fmt(row.per_delta(FLOOR), ".2f"),
+            _fmt(row.per_delta(DELTASNAP), ".2f"),
+            _fmt(row.n_bytes / 1e6 / ours if ours else None, ".1f"),
+            _times(ours / floor if ours and floor else None),
+            _fmt(row.per_delta(LIVE), ".2f"),
         ]
-        for name in ("sdk", "deltasnap"):
-            timing = row.timings[name]
-            t = timing.seconds
-            if t is None:
-                cells += [timing.skipped or "-", "", ""]
-                continue
+        if sdk is None:
+            cells += [row.timings[SDK].skipped, "", ""]
+        else:
             cells += [
-                f"{t:.3f}",
-                f"{t / row.n_deltas * 1e6:.1f}",
-                f"{t / floor:.1f}" if floor else "",
+                f"{sdk:.3f}",
+                _fmt(row.per_delta(SDK), ".1f"),
+                _times(sdk / ours if ours else None),
             ]
-        sdk, ours = row.timings["sdk"].seconds, row.timings["deltasnap"].seconds
-        cells.append(f"{sdk / ours:,.0f}x" if sdk and ours else "")
-        cells.append(row.timings["deltasnap"].ok)
+        cells += [_mb(row.peak_bytes.get(DELTASNAP)), _mb(row.peak_bytes.get(FLOOR)), row.check]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
-def _num(value: float | None, scale: float, fmt: str) -> str:
-    return "" if value is None else format(value * scale, fmt)
+# -- targets --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """One target of issue 5, as measured in this run."""
+
+    name: str
+    goal: str
+    value: float | None = None  # None: not measurable in this run (``why`` says why)
+    met: bool = False
+    why: str = ""
+
+
+def targets(rows: list[Row], args: argparse.Namespace) -> list[Target]:
+    """The targets, computed from this run's rows."""
+    by_size = {row.n_deltas: row for row in rows}
+
+    def ratio(num: tuple[int, str], den: tuple[int, str], per_delta: bool) -> float | str:
+        """One path's time (or µs/delta) at a size over another's; or why it cannot be had."""
+        values = []
+        for size, path in (num, den):
+            row = by_size.get(size)
+            if row is None:
+                return f"no {size:,}-delta stream in this run"
+            value = row.per_delta(path) if per_delta else row.seconds(path)
+            if not value:
+                return f"{path} not timed at {size:,} deltas ({row.timings[path].skipped})"
+            values.append(value)
+        return values[0] / values[1]
+
+    found: list[Target] = []
+
+    def add(name: str, goal: str, value: float | str, met: Callable[[float], bool]) -> None:
+        if isinstance(value, str):
+            found.append(Target(name, goal, why=value))
+        else:
+            found.append(Target(name, goal, value, met(value)))
+
+    add(
+        f"deltasnap time / json.loads floor, {FLOOR_AT:,} deltas",
+        f"≤ {FLOOR_MAX:g}x",
+        ratio((FLOOR_AT, DELTASNAP), (FLOOR_AT, FLOOR), per_delta=False),
+        lambda v: v <= FLOOR_MAX,
+    )
+    add(
+        f"deltasnap µs/delta at {FLAT_TO:,} / at {FLAT_FROM:,} deltas",
+        f"≤ {FLAT_MAX:g}x",
+        ratio((FLAT_TO, DELTASNAP), (FLAT_FROM, DELTASNAP), per_delta=True),
+        lambda v: v <= FLAT_MAX,
+    )
+    sdk_speedup = ratio((SDK_AT, SDK), (SDK_AT, DELTASNAP), per_delta=False)
+    if args.annotation_every != SDK_EVERY:
+        sdk_speedup = f"needs an annotation every {SDK_EVERY} deltas (--annotation-every)"
+    add(
+        f"SDK time / deltasnap time, {SDK_AT:,} deltas, an annotation every {SDK_EVERY}",
+        f"≥ {SDK_MIN:g}x",
+        sdk_speedup,
+        lambda v: v >= SDK_MIN,
+    )
+    add(
+        f"reading .messages after every delta: µs/delta at {FLAT_TO:,} / at {FLAT_FROM:,} deltas",
+        f"≤ {FLAT_MAX:g}x",
+        ratio((FLAT_TO, LIVE), (FLAT_FROM, LIVE), per_delta=True),
+        lambda v: v <= FLAT_MAX,
+    )
+    return found
+
+
+def targets_table(found: list[Target]) -> list[str]:
+    """The targets as markdown: what was measured, the goal, PASS/FAIL."""
+    lines = ["| target | measured | goal | result |", "|---|---:|---|---|"]
+    for t in found:
+        if t.value is None:
+            lines.append(f"| {t.name} | n/a: {t.why} | {t.goal} | n/a |")
+        else:
+            result = "PASS" if t.met else "FAIL"
+            lines.append(f"| {t.name} | {_times(t.value)} | {t.goal} | {result} |")
+    measured = [t for t in found if t.value is not None]
+    lines += [
+        "",
+        f"{sum(t.met for t in measured)} of {len(found)} targets met"
+        + (
+            f" ({len(found) - len(measured)} not measurable in this run)."
+            if len(measured) < len(found)
+            else "."
+        ),
+    ]
+    return lines
+
+
+def _version() -> str:
+    try:
+        return version("deltasnap")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def machine() -> list[str]:
@@ -335,13 +522,13 @@ def machine() -> list[str]:
     return [
         f"- machine: {platform.platform()}, CPU {cpu} ({os.cpu_count()} logical CPUs)",
         f"- python {platform.python_version()} ({platform.python_implementation()}), "
-        f"openai {openai.__version__}"
+        f"openai {openai.__version__}, deltasnap {_version()}"
         + (f", git HEAD {commit} (plus any uncommitted changes)" if commit else ""),
     ]
 
 
 def plot(rows: list[Row], path: Path) -> str:
-    """Draw seconds vs deltas (log-log) for each path; return a note for the report."""
+    """Draw µs/delta vs deltas (log-log) for each path; return a note for the report."""
     try:
         import matplotlib
 
@@ -349,31 +536,25 @@ def plot(rows: list[Row], path: Path) -> str:
         import matplotlib.pyplot as plt
     except ImportError:
         return "plot skipped: matplotlib is not installed (pip install -e '.[bench]')"
-    labels = {
-        "floor": "json.loads floor",
-        "sdk": "openai SDK AssistantEventHandler",
-        "deltasnap": "deltasnap.accumulate",
-    }
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for name in PATHS:
-        points = [
-            (r.n_deltas, r.timings[name].seconds)
-            for r in rows
-            if r.timings[name].seconds is not None
-        ]
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for name in (SDK, LIVE, DELTASNAP, FLOOR):
+        points = [(r.n_deltas, r.per_delta(name)) for r in rows if r.per_delta(name) is not None]
         if points:
             xs, ys = zip(*points, strict=True)
-            ax.loglog(xs, ys, marker="o", label=labels[name])
+            label = LABELS[name]
+            if len(points) < len(rows):
+                label += f" (not run past {xs[-1]:,} deltas)"
+            ax.loglog(xs, ys, marker="o", label=label)
     ax.set_xlabel("message deltas in the stream")
-    ax.set_ylabel("seconds")
-    ax.set_title("Stream -> message snapshots (lower is better)")
+    ax.set_ylabel("µs per delta (CPU time)")
+    ax.set_title("Stream -> message snapshots: µs per delta (flat = linear; lower is better)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize="small")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
-    return f"plot: {path.name}"
+    return f"plot: {path}"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -383,13 +564,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--sizes",
         type=lambda s: [int(float(x)) for x in s.split(",")],
-        help="comma-separated delta counts (default 1000,...,1000000; --quick: 200,1000)",
+        help="comma-separated delta counts (default 1000,10000,16000,100000,1000000; "
+        "--quick: 200,1000)",
     )
     parser.add_argument(
         "--cap-seconds",
         type=float,
         default=None,
-        help="skip a path at a size whose extrapolated time exceeds this (default 60; quick 10)",
+        help="skip the SDK at a size whose extrapolated time exceeds this (default 60; quick 10)",
     )
     parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
     parser.add_argument("--messages", type=int, default=1, help="messages per stream (default 1)")
@@ -397,7 +579,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--annotation-every", type=int, default=50, help="annotation every k deltas (default 50)"
     )
     parser.add_argument("--chunk-size", type=int, default=65536, help="bytes per chunk fed")
-    parser.add_argument("--repeat", type=int, default=3, help="best of N runs (while cheap)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="floor and deltasnap: at least N interleaved runs each (default 3)",
+    )
+    parser.add_argument(
+        "--cheap-seconds",
+        type=float,
+        default=None,
+        help=f"run a path again (up to {MAX_ROUNDS} times) while its runs at a size took less "
+        "than this in all (default 3; quick 0: no extra runs)",
+    )
     parser.add_argument(
         "--clock",
         choices=("cpu", "wall"),
@@ -424,6 +618,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.sizes = list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
     if args.check_seeds is None:
         args.check_seeds = 3 if args.quick else 10
+    if args.cheap_seconds is None:
+        args.cheap_seconds = 0.0 if args.quick else 3.0
     if args.cap_seconds is None:
         args.cap_seconds = 10.0 if args.quick else 60.0
     if not args.quick and not args.no_write:
@@ -439,21 +635,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     command = shlex.join(sys.orig_argv if argv is None else ["benchmarks/run.py", *argv])
     started = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    if _DELTASNAP is None:
-        print("deltasnap path: not available yet")
     print(f"correctness on small streams (seed {args.seed}):", flush=True)
     checks = preflight(args.seed, args.check_seeds, args.chunk_size)
     print("\n".join(checks), flush=True)
-    print(f"\ntiming ({args.clock} clock, cap {args.cap_seconds:g} s):", flush=True)
+    print(f"\ntiming ({args.clock} clock, SDK cap {args.cap_seconds:g} s):", flush=True)
     rows = benchmark(args)
     results = table(rows)
-    print()
+    goals = targets_table(targets(rows, args))
+    print("\n## Results\n")
     print("\n".join(results))
-    notes: list[str] = []
+    print("\n## Targets\n")
+    print("\n".join(goals))
     if args.plot is not None:
-        notes.append(plot(rows, args.plot))
-        print(notes[-1])
+        print(plot(rows, args.plot))
     if args.out is not None:
+        image = (
+            [f"![µs per delta vs deltas]({os.path.relpath(args.plot, args.out.parent)})", ""]
+            if args.plot is not None
+            else []
+        )
         report = [
             "# Benchmark results",
             "",
@@ -461,20 +661,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"- command: `{command}`",
             *machine(),
             f"- stream: {args.messages} message(s), annotation every {args.annotation_every} "
-            f"deltas, seed {args.seed}, fed in {args.chunk_size:,}-byte chunks; "
-            f"{args.clock} time, best of up to {args.repeat}; cap {args.cap_seconds:g} s",
+            f"deltas, seed {args.seed}; fed in {args.chunk_size:,}-byte chunks (read .messages "
+            f"every delta: one event per chunk); deltasnap with {_paths.limits_note()}",
+            f"- timing: {args.clock} time, best of the repeats "
+            f"(floor and deltasnap interleaved, at least {args.repeat} each); "
+            f"SDK cap {args.cap_seconds:g} s; memory in a separate tracemalloc run",
             "",
-            "## Time",
+            "## Results",
             "",
             *results,
             "",
-            *(f"![time vs deltas]({args.plot.name})" for _ in [0] if args.plot is not None),
+            *image,
+            "## Targets",
+            "",
+            *goals,
             "",
             "## Correctness on small streams",
             "",
             *checks,
             "",
-            "Columns are explained in README.md.",
+            "Columns and targets are explained in README.md.",
             "",
         ]
         args.out.parent.mkdir(parents=True, exist_ok=True)

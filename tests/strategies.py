@@ -632,3 +632,110 @@ def two_segment_run() -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
         ("thread.run.completed", run_event("completed", usage=usage)),
     ]
     return first, second
+
+
+# --------------------------------------------------------------------- hostile streams
+
+# Values a mutation puts in place of a field: any JSON, and the ones that hit every check (index
+# edge cases, huge numbers, wrong types, the stream's own type names).
+_TYPE_NAMES = (
+    "text refusal image_file image_url file_path file_citation function code_interpreter "
+    "file_search logs image tool_calls message_creation"
+).split()
+HOSTILE_VALUES = JSON_VALUES | st.sampled_from(
+    [
+        *(None, True, 0, -1, 1, 1.5, 2**31, 4294967294, 2**63, "", "0", "\ud800", [], {}),
+        *_TYPE_NAMES,
+        {"index": 0, "type": "text", "text": {"value": "v"}},
+        {"index": 1, "type": "image_url"},
+        {"index": 0, "type": "logs", "logs": "l"},
+        {"index": 0, "type": "file_path", "text": "t"},
+    ]
+)
+
+
+def sse_bytes(events: list[tuple[str, Any]]) -> bytes:
+    """The SSE bytes of (event, data) pairs (data as JSON), ending with ``done``."""
+    body = "".join(f"event: {event}\ndata: {json.dumps(data)}\n\n" for event, data in events)
+    return (body + "event: done\ndata: [DONE]\n\n").encode()
+
+
+@st.composite
+def valid_streams(draw: st.DrawFn, captures: list[bytes]) -> bytes:
+    """A well-formed stream: a reference capture, or generated messages and steps interleaved."""
+    if draw(st.booleans()):
+        return draw(st.sampled_from(captures))
+    _, message_lists = draw(multi_message_streams(max_messages=2))
+    _, step_lists = draw(multi_step_streams(max_steps=2))
+    return sse_bytes(draw(interleavings([*message_lists, *step_lists])))
+
+
+def event_blocks(stream: bytes) -> list[bytes]:
+    """A stream's events (LF line ends), each without its dispatching blank line."""
+    return [b for b in stream.replace(b"\r\n", b"\n").split(b"\n\n") if b]
+
+
+@st.composite
+def json_substitutions(draw: st.DrawFn, block: bytes) -> bytes:
+    """One event with one value inside its JSON data replaced by a hostile value (or removed)."""
+    head, sep, body = block.partition(b"data: ")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return block
+    holders: list[Any] = []
+    stack = [data]
+    while stack:  # every dict and list in the data, found without recursion
+        item = stack.pop()
+        if isinstance(item, dict | list) and item:
+            holders.append(item)
+            stack.extend(item.values() if isinstance(item, dict) else item)
+    if not holders:
+        return head + sep + json.dumps(draw(HOSTILE_VALUES)).encode()
+    holder = draw(st.sampled_from(holders))
+    key = draw(st.sampled_from(list(holder) if isinstance(holder, dict) else range(len(holder))))
+    if isinstance(holder, dict) and draw(st.integers(0, 4)) == 0:
+        del holder[key]
+    else:
+        holder[key] = draw(HOSTILE_VALUES)
+    return head + sep + json.dumps(data).encode()
+
+
+@st.composite
+def mutated_streams(draw: st.DrawFn, captures: list[bytes]) -> bytes:
+    """A valid stream after a few mutations: JSON values substituted, events duplicated, dropped,
+    moved or spliced in from another capture, bytes flipped, the end cut off."""
+    blocks = event_blocks(draw(valid_streams(captures)))
+    donors = [b for capture in captures for b in event_blocks(capture)]
+    for _ in range(draw(st.integers(1, 5))):
+        op = draw(st.sampled_from(["json", "json", "duplicate", "drop", "move", "splice"]))
+        i = draw(st.integers(0, len(blocks) - 1)) if blocks else 0
+        if op == "json" and blocks:
+            blocks[i] = draw(json_substitutions(blocks[i]))
+        elif op == "duplicate" and blocks:
+            blocks.insert(draw(st.integers(0, len(blocks))), blocks[i])
+        elif op == "drop" and blocks:
+            del blocks[i]
+        elif op == "move" and blocks:
+            blocks.insert(draw(st.integers(0, len(blocks) - 1)), blocks.pop(i))
+        else:
+            blocks.insert(i, draw(st.sampled_from(donors)))
+    stream = bytearray(b"".join(block + b"\n\n" for block in blocks))
+    for _ in range(draw(st.integers(0, 3))):
+        if stream:
+            at = draw(st.integers(0, len(stream) - 1))
+            stream[at] ^= draw(st.integers(1, 255))
+    if stream and draw(st.booleans()):
+        del stream[draw(st.integers(0, len(stream) - 1)) :]
+    return bytes(stream)
+
+
+def chunked(data: bytes, sizes: list[int]) -> list[bytes]:
+    """``data`` cut at the given sizes (the rest in one last piece)."""
+    pieces = []
+    pos = 0
+    for size in sizes:
+        pieces.append(data[pos : pos + size])
+        pos += size
+    pieces.append(data[pos:])
+    return pieces

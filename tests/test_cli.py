@@ -94,3 +94,25 @@ def test_strict_bad_json_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert json.loads(out)["msg_1"]["content"][0]["text"]["value"] == "Hello"
     code, _, err = replay(capsys, str(bad))
     assert code == 3 and "skipped_event" in err
+
+
+@pytest.mark.parametrize("flags", [[], ["--ignore-completed"]])
+def test_run_steps_flag(capsys: pytest.CaptureFixture[str], flags: list[str]) -> None:
+    """--run-steps prints {step_id: run_step} matching the capture's expected steps."""
+    code, out, err = replay(capsys, str(stream_path("run-steps")), "--run-steps", *flags)
+    assert code == 0, err
+    assert json.loads(out) == expected("run-steps")
+
+
+def test_summary_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    """--summary shows the run's status sequence and the tool call for a person."""
+    code, out, _ = replay(capsys, str(stream_path("run-steps")), "--summary")
+    assert code == 0
+    assert "requires_action" in out
+    assert "get_weather" in out
+
+
+def test_serve_subcommand_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """``deltasnap serve --help`` is wired to the replay server's command line."""
+    assert main(["serve", "--help"]) == 0
+    assert "deltasnap serve" in capsys.readouterr().out

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._errors import DeltasnapError, InvalidJSON
-from ._json import loads
+from ._errors import DeltasnapError, InvalidJSON, StrictModeError
+from ._json import check_depth, loads
 from ._limits import Limits
+from ._merge import Reports
 from ._reducer import MessagesView, Reducer, Report, Update
 from ._sse import ServerSentEvent, SSEDecoder
 
@@ -100,8 +101,9 @@ class Accumulator:
 
     Lenient by default: a bad event is skipped and recorded in ``reports`` (with its event number
     and reason) and everything accumulated so far stays; ``strict=True`` raises at the first one.
-    Every event except the (many) deltas is kept in ``events``; ``keep_deltas=True`` keeps those
-    too. ``event_counts`` counts every event by name.
+    Either way a bad event changes no snapshot. ``limits`` bounds what a stream may make it hold
+    (see ``Limits``). Every event the reducer accepted except the (many) deltas is kept in
+    ``events``; ``keep_deltas=True`` keeps those too. ``event_counts`` counts every event by name.
     """
 
     def __init__(
@@ -113,7 +115,7 @@ class Accumulator:
         limits: Limits | None = None,
     ) -> None:
         self.limits = limits = Limits() if limits is None else limits
-        self.reducer = Reducer(use_completed=use_completed, strict=strict)
+        self.reducer = Reducer(use_completed=use_completed, strict=strict, limits=limits)
         self.strict = strict
         self.keep_deltas = keep_deltas
         self.events: list[StreamEvent] = []
@@ -134,8 +136,9 @@ class Accumulator:
         return self.reducer.messages
 
     @property
-    def reports(self) -> list[Report]:
-        """Everything noticed and not raised: skipped events, repairs, differences, truncation."""
+    def reports(self) -> Reports:
+        """Everything noticed and not raised: skipped events, repairs, differences, truncation
+        (the first ``Limits.max_reports``; ``reports.dropped`` counts the ones after them)."""
         return self.reducer.reports
 
     @property
@@ -172,6 +175,7 @@ class Accumulator:
             self.truncated = True
             self._report("truncated", "the stream ended without a done event")
             updates.append(Update("truncated", self._number))
+        self.reports.note_dropped(self._number)
         return updates
 
     def new_segment(self) -> None:
@@ -183,7 +187,10 @@ class Accumulator:
         self.truncated = False
 
     def feed_event(self, event: str, data: Any, *, offset: int | None = None) -> list[Update]:
-        """Feed one already-decoded event (data: a dict, a JSON string, or a pydantic model)."""
+        """Feed one already-decoded event (data: a dict, a JSON string, or a pydantic model).
+
+        Decoded data is held to the same limits as bytes, nesting depth included.
+        """
         self._number += 1
         try:
             plain = _plain(data, self.limits.max_json_depth)
@@ -234,7 +241,7 @@ class Accumulator:
         number = self._number
         event = sse.event
         raw = sse.data
-        if event == MESSAGE_DELTA and not self.keep_deltas:
+        if event == MESSAGE_DELTA and not self.keep_deltas and not self.done:
             # Fast path: a plain text delta, recognised by shape, skips json.loads and the
             # general merge; the reducer declines (None) whenever the general path must decide.
             match = _TEXT_DELTA(raw)
@@ -244,7 +251,7 @@ class Accumulator:
                 if piece is not None:
                     updates = self.reducer.text_delta(message_id, int(index), piece, number)
                     if updates is not None:
-                        self._count(event, number)
+                        self._count(event, number, None)
                         return updates or [Update("event", number, text=event)]
         offset = base + sse.offset
         if event == DONE and raw.strip() == "[DONE]":
@@ -256,18 +263,22 @@ class Accumulator:
                 raise err.located(event_number=number, byte_offset=offset, event=event) from None
         return self._apply(number, event, data, offset, sse.id)
 
-    def _count(self, event: str, number: int) -> None:
+    def _count(self, event: str, number: int, offset: int | None) -> None:
         self.event_counts[event] += 1
         if self.done and event != DONE:
-            self._report("event_after_done", f"{event} arrived after done", number)
+            reason = f"{event} arrived after done"
+            if self.strict:
+                raise StrictModeError(reason, event_number=number, byte_offset=offset, event=event)
+            self._report("event_after_done", reason, number)
 
     def _apply(
         self, number: int, event: str, data: Any, offset: int | None, sse_id: str | None
     ) -> list[Update]:
-        self._count(event, number)
+        """Apply one event whose data is parsed and depth-checked already."""
+        self._count(event, number, offset)
+        updates = self.reducer._apply(event, data, number, offset, depth_checked=True)
         if self.keep_deltas or event not in _DELTA_EVENTS:
             self.events.append(StreamEvent(number, event, data, offset, sse_id))
-        updates = self.reducer.apply(event, data, event_number=number, byte_offset=offset)
         if updates:
             return updates
         if event == DONE:
@@ -291,14 +302,20 @@ class Accumulator:
         """A bad event: raise in strict mode, else record it and go on."""
         if self.strict:
             raise err
-        self.reducer.reports.append(
+        reports = self.reducer.reports
+        if reports.full:  # a flood of bad events: count them without formatting each one
+            reports.dropped += 1
+            return
+        reports.append(
             Report("skipped_event", str(err), err.event_number, err.message_id, step_id=err.step_id)
         )
 
 
-def _plain(data: Any, max_depth: int | None) -> Any:
-    """Event data as plain JSON values: dicts pass, JSON text is parsed, models are dumped."""
+def _plain(data: Any, max_depth: int) -> Any:
+    """Event data as plain JSON values: dicts pass, JSON text is parsed, models are dumped; the
+    nesting depth is checked either way."""
     if isinstance(data, dict):
+        check_depth(data, max_depth)
         return data
     if isinstance(data, str | bytes):
         try:
@@ -309,12 +326,15 @@ def _plain(data: Any, max_depth: int | None) -> Any:
             return text
         return loads(text, max_depth)
     dump = getattr(data, "model_dump", None)
+    to_dict = getattr(data, "to_dict", None)
     if callable(dump):
         try:
-            return dump(exclude_unset=True)
+            plain = dump(exclude_unset=True)
         except TypeError:
-            return dump()
-    to_dict = getattr(data, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    return data
+            plain = dump()
+    elif callable(to_dict):
+        plain = to_dict()
+    else:
+        plain = data
+    check_depth(plain, max_depth)
+    return plain

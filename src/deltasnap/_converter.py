@@ -334,6 +334,38 @@ converter.register_structure_hook_factory(_is_model, _model_structure_factory)
 converter.register_unstructure_hook_factory(_is_model, _model_unstructure_factory)
 
 
+# ------------------------------------------------------------------- plain JSON values
+
+
+def _copy_json(value: Any) -> Any:
+    """A deep copy of plain JSON data (metadata, unknown fields), made without recursion: data
+    as deep as ``Limits.max_json_depth`` allows needs no stack (cattrs' own hooks recurse)."""
+    root = _shallow(value)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        # replacing a value while iterating is fine, for dicts and lists alike
+        if type(node) is dict:
+            for key, child in node.items():
+                if type(child) is dict or type(child) is list:
+                    node[key] = child = _shallow(child)
+                    stack.append(child)
+        else:
+            for index, child in enumerate(node):
+                if type(child) is dict or type(child) is list:
+                    node[index] = child = _shallow(child)
+                    stack.append(child)
+    return root
+
+
+def _shallow(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else list(value)
+
+
+converter.register_unstructure_hook(dict, _copy_json)
+converter.register_unstructure_hook(list, _copy_json)
+
+
 @overload
 def structure(data: Any, cls: type[T]) -> T: ...
 @overload

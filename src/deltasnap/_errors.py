@@ -20,7 +20,11 @@ __all__ = [
     "TextTooLong",
     "TooManyAnnotations",
     "TooManyMessages",
+    "TooManyOutputs",
     "TooManyParts",
+    "TooManyRuns",
+    "TooManySteps",
+    "TooManyToolCalls",
     "ValidationError",
 ]
 
@@ -135,7 +139,8 @@ class EventTooLarge(DecodeError, LimitExceeded):
 
 
 class IndexTooLarge(LimitExceeded):
-    """A content or annotation index is above ``max_content_index`` / ``max_annotation_index``."""
+    """An index is above its limit: ``max_content_index``, ``max_annotation_index``,
+    ``max_tool_call_index`` or ``max_output_index``."""
 
 
 class TooManyParts(LimitExceeded):
@@ -155,4 +160,20 @@ class JSONTooDeep(LimitExceeded, InvalidJSON):
 
 
 class TextTooLong(LimitExceeded):
-    """A message's streamed text grew past ``max_text_per_message`` characters."""
+    """A message's (or run step's) streamed text grew past ``max_text_per_message`` characters."""
+
+
+class TooManySteps(LimitExceeded):
+    """The stream created more run steps than ``max_steps``."""
+
+
+class TooManyToolCalls(LimitExceeded):
+    """A run step has more tool calls than ``max_tool_calls_per_step``."""
+
+
+class TooManyOutputs(LimitExceeded):
+    """A code-interpreter tool call has more outputs than ``max_outputs_per_tool_call``."""
+
+
+class TooManyRuns(LimitExceeded):
+    """The stream named more runs than ``max_runs``."""

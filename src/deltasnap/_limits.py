@@ -6,7 +6,14 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Limits"]
+__all__ = ["MAX_JSON_DEPTH", "UNLIMITED", "Bounds", "Limits"]
+
+# The deepest JSON any limit may allow: data this deep is still parsed, merged and compared (the
+# few steps that recurse, one frame per level) with room to spare on the default Python stack
+# (recursion limit 1000) for the caller's own frames.
+MAX_JSON_DEPTH = 256
+# Stands in for "no limit" on the hot path: larger than any count or index a stream can reach.
+UNLIMITED = 1 << 62
 
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -14,41 +21,116 @@ def _positive(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise ValueError(f"{attribute.name} must be a positive integer or None, got {value!r}")
 
 
+def _depth(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if type(value) is not int or not 1 <= value <= MAX_JSON_DEPTH:
+        raise ValueError(
+            f"{attribute.name} must be an integer from 1 to {MAX_JSON_DEPTH} (deeper JSON would "
+            f"overflow the stack), got {value!r}"
+        )
+
+
+def _limit(default: int) -> Any:
+    return attrs.field(default=default, validator=_positive)
+
+
 @attrs.frozen(kw_only=True)
 class Limits:
     """Bounds that keep hostile or broken streams from exhausting time or memory.
 
-    Each limit is a positive integer, or None for no limit. Exceeding one raises its own
-    ``LimitExceeded`` subclass (strict mode) or skips the event with a report (lenient mode).
+    Each limit is a positive integer, or None for no limit (``max_json_depth`` is always bounded,
+    by at most ``MAX_JSON_DEPTH``). Exceeding one raises its own ``LimitExceeded`` subclass (strict
+    mode) or skips the event with a report (lenient mode); either way the event changes nothing.
     """
 
-    max_event_bytes: int | None = attrs.field(default=16 * 1024 * 1024, validator=_positive)
+    max_event_bytes: int | None = _limit(16 * 1024 * 1024)
     """Bytes of one SSE event, line ends included (EventTooLarge)."""
-    max_content_index: int | None = attrs.field(default=1_000, validator=_positive)
-    """Largest content-part index accepted (IndexTooLarge)."""
-    max_annotation_index: int | None = attrs.field(default=100_000, validator=_positive)
-    """Largest annotation index accepted (IndexTooLarge)."""
-    max_parts_per_message: int | None = attrs.field(default=1_000, validator=_positive)
-    """Content parts one message may have (TooManyParts)."""
-    max_annotations_per_part: int | None = attrs.field(default=100_000, validator=_positive)
-    """Annotations one text part may have (TooManyAnnotations)."""
-    max_messages: int | None = attrs.field(default=100_000, validator=_positive)
-    """Messages one stream may create (TooManyMessages)."""
-    max_json_depth: int | None = attrs.field(default=64, validator=_positive)
+    max_json_depth: int = attrs.field(default=64, validator=_depth)
     """Nesting depth of one event's JSON data (JSONTooDeep; never a RecursionError)."""
-    max_text_per_message: int | None = attrs.field(default=256 * 1024 * 1024, validator=_positive)
-    """Characters of streamed text (all parts, refusals, annotation text) per message."""
+    max_messages: int | None = _limit(10_000)
+    """Messages one stream may create (TooManyMessages)."""
+    max_content_index: int | None = _limit(1_000)
+    """Largest content-part index accepted (IndexTooLarge)."""
+    max_parts_per_message: int | None = _limit(1_000)
+    """Content parts one message may have (TooManyParts)."""
+    max_annotation_index: int | None = _limit(10_000)
+    """Largest annotation index accepted (IndexTooLarge)."""
+    max_annotations_per_part: int | None = _limit(10_000)
+    """Annotations one text part may have (TooManyAnnotations)."""
+    max_text_per_message: int | None = _limit(256 * 1024 * 1024)
+    """Characters of streamed text per message (text values, refusals, annotation text) and per
+    run step (tool-call arguments, code input, output logs) (TextTooLong)."""
+    max_steps: int | None = _limit(10_000)
+    """Run steps one stream may create (TooManySteps)."""
+    max_tool_call_index: int | None = _limit(1_000)
+    """Largest tool-call index accepted in a run step (IndexTooLarge)."""
+    max_tool_calls_per_step: int | None = _limit(1_000)
+    """Tool calls one run step may have (TooManyToolCalls)."""
+    max_output_index: int | None = _limit(10_000)
+    """Largest code-interpreter output index accepted (IndexTooLarge)."""
+    max_outputs_per_tool_call: int | None = _limit(10_000)
+    """Outputs one code-interpreter tool call may have (TooManyOutputs)."""
+    max_runs: int | None = _limit(1_000)
+    """Runs one stream may name in run events (TooManyRuns)."""
+    max_reports: int | None = _limit(10_000)
+    """Reports kept (no error: later ones are only counted, in ``reports.dropped``)."""
 
     @classmethod
     def unlimited(cls) -> Limits:
         """No bounds at all (for trusted input only); JSON depth stays bounded by the stack."""
         return cls(
             max_event_bytes=None,
-            max_content_index=None,
-            max_annotation_index=None,
-            max_parts_per_message=None,
-            max_annotations_per_part=None,
+            max_json_depth=MAX_JSON_DEPTH,
             max_messages=None,
-            max_json_depth=500,
+            max_content_index=None,
+            max_parts_per_message=None,
+            max_annotation_index=None,
+            max_annotations_per_part=None,
             max_text_per_message=None,
+            max_steps=None,
+            max_tool_call_index=None,
+            max_tool_calls_per_step=None,
+            max_output_index=None,
+            max_outputs_per_tool_call=None,
+            max_runs=None,
+            max_reports=None,
         )
+
+
+class Bounds:
+    """A ``Limits`` resolved for the hot path: every bound an int (``UNLIMITED`` for None), so each
+    check is a single comparison."""
+
+    __slots__ = (
+        "annotation_index",
+        "annotations",
+        "content_index",
+        "json_depth",
+        "messages",
+        "output_index",
+        "outputs",
+        "parts",
+        "runs",
+        "steps",
+        "text",
+        "tool_call_index",
+        "tool_calls",
+    )
+
+    def __init__(self, limits: Limits) -> None:
+        self.json_depth = limits.max_json_depth
+        self.messages = _bound(limits.max_messages)
+        self.content_index = _bound(limits.max_content_index)
+        self.parts = _bound(limits.max_parts_per_message)
+        self.annotation_index = _bound(limits.max_annotation_index)
+        self.annotations = _bound(limits.max_annotations_per_part)
+        self.text = _bound(limits.max_text_per_message)
+        self.steps = _bound(limits.max_steps)
+        self.tool_call_index = _bound(limits.max_tool_call_index)
+        self.tool_calls = _bound(limits.max_tool_calls_per_step)
+        self.output_index = _bound(limits.max_output_index)
+        self.outputs = _bound(limits.max_outputs_per_tool_call)
+        self.runs = _bound(limits.max_runs)
+
+
+def _bound(value: int | None) -> int:
+    return UNLIMITED if value is None else value

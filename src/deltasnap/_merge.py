@@ -7,9 +7,10 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from ._errors import InvalidIndex
+from ._errors import IndexTooLarge, InvalidIndex
+from ._limits import UNLIMITED
 
-__all__ = ["Report", "Update"]
+__all__ = ["Report", "Reports", "Update"]
 
 
 class Update(NamedTuple):
@@ -43,6 +44,36 @@ class Report:
     step_id: str | None = None
 
 
+class Reports(list[Report]):
+    """The reports list: keeps the first ``limit`` reports (``Limits.max_reports``), and only counts
+    the ones after them, in ``dropped``, so a flood of bad events cannot exhaust memory."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        super().__init__()
+        self.limit = UNLIMITED if limit is None else limit
+        #: How many reports were not kept because ``limit`` reports were kept already.
+        self.dropped = 0
+
+    @property
+    def full(self) -> bool:
+        """True once ``limit`` reports are kept: the next ones will only be counted."""
+        return len(self) >= self.limit
+
+    def append(self, report: Report, /) -> None:
+        """Keep ``report`` if there is room, else count it."""
+        if len(self) < self.limit:
+            super().append(report)
+        else:
+            self.dropped += 1
+
+    def note_dropped(self, event_number: int | None) -> None:
+        """Add one last ``reports_dropped`` report (past the limit) saying how many were dropped."""
+        if self.dropped:
+            reason = f"{self.dropped} more reports were not kept (max_reports={self.limit})"
+            super().append(Report("reports_dropped", reason, event_number))
+            self.dropped = 0
+
+
 # ----------------------------------------------------------------------------- merge rules
 
 
@@ -73,11 +104,17 @@ def _type_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def _check_index(value: Any, what: str) -> int:
+def _check_index(value: Any, what: str, bound: int, limit: str) -> int:
+    """``value`` if it is a valid index: an int (not a bool), not negative, at most ``bound`` (the
+    limit named ``limit``)."""
     if type(value) is not int:
-        raise InvalidIndex(f"{what} index must be an integer, got {_type_name(value)} {value!r}")
+        raise InvalidIndex(
+            f"{what} index must be an integer, got {_type_name(value)} {_short(value)}"
+        )
     if value < 0:
         raise InvalidIndex(f"{what} index must not be negative, got {value}")
+    if value > bound:
+        raise IndexTooLarge(f"{what} index {value} is above {limit}={bound}")
     return value
 
 

@@ -19,16 +19,25 @@ from ._errors import (
     ContentTypeMismatch,
     DeltaError,
     DeltasnapError,
+    IndexTooLarge,
     InvalidJSON,
     StrictModeError,
+    TextTooLong,
+    TooManyAnnotations,
+    TooManyMessages,
+    TooManyParts,
     ValidationError,
 )
+from ._json import check_depth
+from ._limits import Bounds, Limits
 from ._merge import (
     Report,
+    Reports,
     Update,
     _check_index,
     _differences,
     _merge_into,
+    _short,
     _type_name,
 )
 from ._steps import RunStepsView, RunsView, RunTracker, RunView
@@ -54,6 +63,8 @@ _REFUSAL_PART_KEYS = frozenset({"index", "type", "refusal"})
 _TEXT_KEYS = frozenset({"value", "annotations"})
 _CONTENT_KEY = frozenset({"content"})
 _ANNOTATION_APPEND = "text"  # the one streamed field of an annotation
+# content types whose snapshot model needs an object under this key (``{}`` until a delta gives one)
+_NEEDS_OBJECT = {"image_file": "image_file", "image_url": "image_url"}
 
 
 # ---------------------------------------------------------------------------- part states
@@ -163,11 +174,17 @@ class _OtherPart:
 
     def build(self) -> m.ContentBlock:
         if self.cache is None:
-            self.cache = structure({"type": self.type, **self.data}, m.ContentBlock)
+            payload = {"type": self.type, **self.data}
+            key = _NEEDS_OBJECT.get(self.type)
+            if key is not None and payload.get(key) is None:
+                payload[key] = {}
+            self.cache = structure(payload, m.ContentBlock)
         return self.cache
 
 
 _Part = _TextPart | _RefusalPart | _OtherPart
+_NO_PARTS: dict[int, _Part] = {}
+_NO_ANNOTATIONS: dict[int, _Annotation] = {}
 
 
 def _new_part(kind: str) -> _Part:
@@ -187,14 +204,15 @@ def _init_kwargs(message: m.Message) -> dict[str, Any]:
 
 
 class _MessageState:
-    __slots__ = ("header", "order", "parts", "snapshot", "top")
+    __slots__ = ("header", "order", "parts", "snapshot", "text", "top")
 
-    def __init__(self, top: dict[str, Any]) -> None:
+    def __init__(self, top: dict[str, Any], text: int = 0) -> None:
         self.top = top
         self.header: m.Message | None = None
         self.parts: dict[int, _Part] = {}
         self.order: list[int] = []
         self.snapshot: m.Message | None = None
+        self.text = text  # characters of streamed text, for max_text_per_message
 
     def part(self, index: int) -> _Part | None:
         return self.parts.get(index)
@@ -246,12 +264,20 @@ class MessagesView(Mapping[str, m.Message]):
 
 
 class Reducer:
-    """Merge decoded stream events into per-message snapshots, following the merge contract."""
+    """Merge decoded stream events into per-message snapshots, following the merge contract.
 
-    def __init__(self, *, use_completed: bool = True, strict: bool = False) -> None:
+    ``limits`` bounds what one stream may make it hold (see ``Limits``); an event that would go
+    past a limit raises its ``LimitExceeded`` subclass and changes nothing.
+    """
+
+    def __init__(
+        self, *, use_completed: bool = True, strict: bool = False, limits: Limits | None = None
+    ) -> None:
         self.use_completed = use_completed
         self.strict = strict
-        self.reports: list[Report] = []
+        self.limits = limits = Limits() if limits is None else limits
+        self._bounds = Bounds(limits)
+        self.reports: Reports = Reports(limits.max_reports)
         self.events_applied = 0
         self._states: dict[str, _MessageState] = {}
         self._view = MessagesView(self._states)
@@ -293,7 +319,23 @@ class Reducer:
         event_number: int | None = None,
         byte_offset: int | None = None,
     ) -> list[Update]:
-        """Apply one decoded event; return what it changed. Unrelated events are ignored."""
+        """Apply one decoded event; return what it changed. Unrelated events are ignored.
+
+        A bad event (malformed, out of order in strict mode, over a limit, nested deeper than
+        ``max_json_depth``) raises a located ``DeltasnapError`` and changes nothing.
+        """
+        return self._apply(event, data, event_number, byte_offset, depth_checked=False)
+
+    def _apply(
+        self,
+        event: str,
+        data: Any,
+        event_number: int | None,
+        byte_offset: int | None,
+        depth_checked: bool,
+    ) -> list[Update]:
+        """apply(); ``depth_checked``: the caller has bounded the data's depth already (the
+        Accumulator does, while parsing), so it is not walked again."""
         self.events_applied += 1
         number = self.events_applied if event_number is None else event_number
         handler = self._handlers.get(event)
@@ -302,6 +344,8 @@ class Reducer:
         try:
             if type(data) is not dict:
                 raise InvalidJSON(f"event data must be a JSON object, got {_type_name(data)}")
+            if not depth_checked:
+                check_depth(data, self._bounds.json_depth)
             return handler(data, number, event)
         except DeltasnapError as err:
             ident = data.get("id") if type(data) is dict else None
@@ -327,9 +371,13 @@ class Reducer:
         part = state.parts.get(index)
         if type(part) is not _TextPart:
             return None
+        text = state.text + len(piece)
+        if text > self._bounds.text:
+            return None  # the general path raises TextTooLong
         self.events_applied += 1
         if not piece:
             return []
+        state.text = text
         part.buffer.append(piece)
         part.cache = None
         state.snapshot = None
@@ -352,6 +400,11 @@ class Reducer:
             raise StrictModeError(reason)
         self._report(kind, reason, number, message_id)
 
+    def _check_new_message(self) -> None:
+        """Raise unless one more message fits in ``max_messages``."""
+        if len(self._states) >= self._bounds.messages:
+            raise TooManyMessages(f"more messages than max_messages={self.limits.max_messages}")
+
     @staticmethod
     def _message_id(data: Mapping[str, Any]) -> str:
         mid = data.get("id")
@@ -366,12 +419,13 @@ class Reducer:
         return top
 
     def _state_from_message(
-        self, data: Mapping[str, Any], message: m.Message | None = None
+        self, data: Mapping[str, Any], text: int, message: m.Message | None = None
     ) -> _MessageState:
-        """A fresh state holding a whole message object (created with content, or completed)."""
+        """A fresh state holding a whole message object (created with content, or completed),
+        already checked by ``_check_message`` (which measured its ``text``)."""
         if message is None:
             message = structure(data, m.Message)
-        state = _MessageState({k: v for k, v in data.items() if k != "content"})
+        state = _MessageState({k: v for k, v in data.items() if k != "content"}, text)
         state.header = attrs.evolve(message, content=())
         for index, (block, raw) in enumerate(
             zip(message.content, data.get("content") or (), strict=True)
@@ -386,39 +440,49 @@ class Reducer:
         mid = self._message_id(data)
         state = self._states.get(mid)
         if state is None:
-            self._states[mid] = self._state_from_message(data)
+            text = _check_message(data, self._bounds, self.limits)
+            self._check_new_message()
+            self._states[mid] = self._state_from_message(data, text)
         else:
+            top = self._top_fields(data)  # validate before reporting or changing anything
             self._strict_or_report(
                 "duplicate_created",
                 f"message {mid} was created twice; keeping its accumulated content",
                 number,
                 mid,
             )
-            self._set_top(state, data)
+            self._set_top(state, top)
         return [Update("message.created", number, mid)]
 
     def _on_in_progress(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
         mid = self._message_id(data)
         state = self._states.get(mid)
         if state is None:
+            text = _check_message(data, self._bounds, self.limits)
+            self._check_new_message()
+            new = self._state_from_message(data, text)
             self._strict_or_report(
                 "missing_created", f"{event} for message {mid} that was never created", number, mid
             )
-            self._states[mid] = self._state_from_message(data)
+            self._states[mid] = new
         else:
-            self._set_top(state, data)
+            self._set_top(state, self._top_fields(data))
         return [Update("message.in_progress", number, mid)]
 
-    def _set_top(self, state: _MessageState, data: Mapping[str, Any]) -> None:
-        state.top = self._top_fields(data)
+    @staticmethod
+    def _set_top(state: _MessageState, top: dict[str, Any]) -> None:
+        """Make ``top`` (validated by ``_top_fields``) the message's top-level fields."""
+        state.top = top
         state.header = None
         state.snapshot = None
 
     def _on_final(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
         mid = self._message_id(data)
+        text = _check_message(data, self._bounds, self.limits)
         server = structure(data, m.Message)
         state = self._states.get(mid)
         if state is None:
+            self._check_new_message()
             self._strict_or_report(
                 "completed_unknown",
                 f"{event} for message {mid} that was never created; taking the server's copy",
@@ -439,9 +503,9 @@ class Reducer:
                     diffs,
                 )
         if state is None or self.use_completed:
-            self._states[mid] = self._state_from_message(data, server)
+            self._states[mid] = self._state_from_message(data, text, server)
         else:
-            self._set_top(state, data)
+            self._set_top(state, self._top_fields(data))
         kind = "message.completed" if event == MESSAGE_COMPLETED else "message.incomplete"
         return [Update(kind, number, mid)]
 
@@ -453,61 +517,173 @@ class Reducer:
         content = delta.get("content")
         if content is not None and type(content) is not list:
             raise DeltaError(f"delta.content must be an array, got {_type_name(content)}")
+        # validate everything (shape, types, limits) before anything changes
         state = self._states.get(mid)
-        if content:
-            self._check_content(state, content)
+        text = self._check_content(state, content) if content else 0
+        top: dict[str, Any] | None = None
+        if len(delta) > (content is not None):
+            top = dict(state.top) if state is not None else _bare_message(mid)
+            _merge_into(top, delta, _CONTENT_KEY)
+            top = self._top_fields(top)
         if state is None:
+            self._check_new_message()
             self._strict_or_report(
                 "delta_before_created",
                 f"delta for message {mid} that was never created; starting a bare snapshot",
                 number,
                 mid,
             )
-            state = self._states[mid] = _MessageState({"id": mid, "object": "thread.message"})
+            state = self._states[mid] = _MessageState(_bare_message(mid))
         updates: list[Update] = []
-        if len(delta) > (content is not None):
-            top = dict(state.top)
-            _merge_into(top, delta, _CONTENT_KEY)
+        if top is not None:
             self._set_top(state, top)
             updates.append(Update("message.delta", number, mid))
         if content:
             state.snapshot = None
+            state.text = text
             for item in content:
                 self._merge_part(state, item, number, mid, updates)
         return updates
 
-    def _check_content(self, state: _MessageState | None, content: list[Any]) -> None:
-        """Validate every content delta before any is applied, so a bad event changes nothing."""
+    def _check_content(self, state: _MessageState | None, content: list[Any]) -> int:
+        """Validate every content delta before any is applied, so a bad event changes nothing;
+        return the message's streamed-text length once they are."""
+        bounds = self._bounds
+        if len(content) > bounds.parts:
+            raise TooManyParts(
+                f"a delta with {len(content)} content items, above "
+                f"max_parts_per_message={self.limits.max_parts_per_message}"
+            )
+        parts = state.parts if state is not None else _NO_PARTS
+        count = len(parts)
+        text = state.text if state is not None else 0
         seen: dict[int, str] = {}
+        new_annotations: dict[int, dict[int, str]] | None = None  # by part, in this delta
         for item in content:
             if type(item) is not dict:
                 raise DeltaError(f"a content delta must be an object, got {_type_name(item)}")
-            index = _check_index(item.get("index"), "content")
+            try:
+                index = _check_index(
+                    item.get("index"), "content", bounds.content_index, "max_content_index"
+                )
+            except IndexTooLarge as err:
+                raise err.located(content_index=item["index"]) from None
             kind = item.get("type")
             try:
                 if type(kind) is not str:
-                    raise DeltaError(f"content delta type must be a string, got {kind!r}")
-                part = state.parts.get(index) if state is not None else None
-                have = part.type if part is not None else seen.get(index)
+                    raise DeltaError(f"content delta type must be a string, got {_short(kind)}")
+                part = parts.get(index)
+                if part is not None:
+                    have: str | None = part.type
+                else:
+                    have = seen.get(index)
+                    if have is None:
+                        count += 1
+                        if count > bounds.parts:
+                            raise TooManyParts(
+                                "more content parts than "
+                                f"max_parts_per_message={self.limits.max_parts_per_message}"
+                            )
                 if have is not None and have != kind:
                     raise ContentTypeMismatch(
-                        f"content part {index} is {have!r}, a delta says {kind!r}"
+                        f"content part {index} is {have!r}, a delta says {_short(kind)}"
                     )
                 seen[index] = kind
                 if kind == "text":
-                    _check_text_delta(item, part)
+                    inner = item.get("text")
+                    if inner is not None:
+                        if type(inner) is not dict:
+                            raise DeltaError(f"text must be an object, got {_type_name(inner)}")
+                        piece = inner.get("value")
+                        if piece is not None:
+                            if type(piece) is not str:
+                                raise DeltaError(
+                                    f"text.value must be a string, got {_type_name(piece)}"
+                                )
+                            text += len(piece)
+                        annotations = inner.get("annotations")
+                        if annotations is not None:
+                            if new_annotations is None:
+                                new_annotations = {}
+                            text += self._check_annotations(
+                                annotations, part, new_annotations.setdefault(index, {})
+                            )
                 elif kind == "refusal":
                     piece = item.get("refusal")
-                    if piece is not None and type(piece) is not str:
-                        raise DeltaError(f"refusal must be a string, got {_type_name(piece)}")
+                    if piece is not None:
+                        if type(piece) is not str:
+                            raise DeltaError(f"refusal must be a string, got {_type_name(piece)}")
+                        text += len(piece)
                 else:
                     structure(item, m.ContentDelta)
+                if text > bounds.text:
+                    raise TextTooLong(
+                        "the message's streamed text would be longer than "
+                        f"max_text_per_message={self.limits.max_text_per_message}"
+                    )
             except ValidationError as err:
                 raise DeltaError(f"bad {kind} delta: {err.reason}").located(
                     content_index=index
                 ) from None
             except DeltasnapError as err:
                 raise err.located(content_index=index) from None
+        return text
+
+    def _check_annotations(self, annotations: Any, part: _Part | None, new: dict[int, str]) -> int:
+        """Validate a text delta's annotation deltas; return the characters of text they add.
+
+        ``new`` holds the annotations this delta adds to the part (index -> type), shared by all
+        the delta's items for that part, so types and counts are checked across them too.
+        """
+        if type(annotations) is not list:
+            raise DeltaError(f"text.annotations must be an array, got {_type_name(annotations)}")
+        bounds = self._bounds
+        limit = self.limits.max_annotations_per_part
+        if len(annotations) > bounds.annotations:
+            raise TooManyAnnotations(
+                f"a delta with {len(annotations)} annotations, above "
+                f"max_annotations_per_part={limit}"
+            )
+        existing = part.annotations if type(part) is _TextPart else _NO_ANNOTATIONS
+        added = 0
+        for ann in annotations:
+            if type(ann) is not dict:
+                raise DeltaError(f"an annotation delta must be an object, got {_type_name(ann)}")
+            try:
+                ai = _check_index(
+                    ann.get("index"), "annotation", bounds.annotation_index, "max_annotation_index"
+                )
+            except IndexTooLarge as err:
+                raise err.located(annotation_index=ann["index"]) from None
+            try:
+                kind = ann.get("type")
+                if type(kind) is not str:
+                    raise DeltaError(f"annotation delta type must be a string, got {_short(kind)}")
+                old = existing.get(ai)
+                have = old.type if old is not None else new.get(ai)
+                if have is None:
+                    new[ai] = kind
+                    if len(existing) + len(new) > bounds.annotations:
+                        raise TooManyAnnotations(
+                            f"more annotations than max_annotations_per_part={limit}"
+                        )
+                elif have != kind:
+                    raise ContentTypeMismatch(
+                        f"annotation {ai} is {have!r}, a delta says {_short(kind)}"
+                    )
+                fields = _ANNOTATION_FIELDS.get(kind)
+                if fields is not None:
+                    _check_fields(ann, fields, "")
+                piece = ann.get(_ANNOTATION_APPEND)
+                if type(piece) is str:
+                    added += len(piece)
+            except ValidationError as err:
+                raise DeltaError(f"bad annotation delta: {err.reason}").located(
+                    annotation_index=ai
+                ) from None
+            except DeltasnapError as err:
+                raise err.located(annotation_index=ai) from None
+        return added
 
     def _merge_part(
         self,
@@ -580,39 +756,67 @@ def _check_fields(obj: Mapping[str, Any], schema: _Schema, path: str) -> None:
             raise DeltaError(f"{path}{key} must be {want.__name__}, got {_type_name(value)}")
 
 
-def _check_text_delta(item: Mapping[str, Any], part: _Part | None) -> None:
-    text = item.get("text")
-    if text is None:
-        return
-    if type(text) is not dict:
-        raise DeltaError(f"text must be an object, got {_type_name(text)}")
-    piece = text.get("value")
-    if piece is not None and type(piece) is not str:
-        raise DeltaError(f"text.value must be a string, got {_type_name(piece)}")
-    annotations = text.get("annotations")
-    if annotations is None:
-        return
-    if type(annotations) is not list:
-        raise DeltaError(f"text.annotations must be an array, got {_type_name(annotations)}")
-    seen: dict[int, str] = {}
-    for ann in annotations:
-        if type(ann) is not dict:
-            raise DeltaError(f"an annotation delta must be an object, got {_type_name(ann)}")
-        ai = _check_index(ann.get("index"), "annotation")
-        try:
-            kind = ann.get("type")
-            if type(kind) is not str:
-                raise DeltaError(f"annotation delta type must be a string, got {kind!r}")
-            existing = part.annotations.get(ai) if type(part) is _TextPart else None
-            have = existing.type if existing is not None else seen.get(ai)
-            if have is not None and have != kind:
-                raise ContentTypeMismatch(f"annotation {ai} is {have!r}, a delta says {kind!r}")
-            seen[ai] = kind
-            fields = _ANNOTATION_FIELDS.get(kind)
-            if fields is not None:
-                _check_fields(ann, fields, "")
-        except DeltasnapError as err:
-            raise err.located(annotation_index=ai) from None
+def _check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> int:
+    """Check a whole message object's content (created, in progress or final) against the limits
+    before it is structured; return its streamed-text length. Shape errors are left to
+    ``structure()``."""
+    content = data.get("content")
+    if type(content) is not list or not content:
+        return 0
+    if len(content) > bounds.parts:
+        raise TooManyParts(
+            f"a message with {len(content)} content parts, above "
+            f"max_parts_per_message={limits.max_parts_per_message}"
+        )
+    if len(content) - 1 > bounds.content_index:
+        raise IndexTooLarge(
+            f"content index {len(content) - 1} is above "
+            f"max_content_index={limits.max_content_index}",
+            content_index=len(content) - 1,
+        )
+    text = 0
+    for index, block in enumerate(content):
+        if type(block) is not dict:
+            continue
+        kind = block.get("type")
+        if kind == "refusal":
+            text += _length(block.get("refusal"))
+        elif kind == "text" and type(inner := block.get("text")) is dict:
+            text += _length(inner.get("value"))
+            annotations = inner.get("annotations")
+            if type(annotations) is not list or not annotations:
+                continue
+            if len(annotations) > bounds.annotations:
+                raise TooManyAnnotations(
+                    f"a text part with {len(annotations)} annotations, above "
+                    f"max_annotations_per_part={limits.max_annotations_per_part}",
+                    content_index=index,
+                )
+            if len(annotations) - 1 > bounds.annotation_index:
+                raise IndexTooLarge(
+                    f"annotation index {len(annotations) - 1} is above "
+                    f"max_annotation_index={limits.max_annotation_index}",
+                    content_index=index,
+                    annotation_index=len(annotations) - 1,
+                )
+            for ann in annotations:
+                if type(ann) is dict:
+                    text += _length(ann.get(_ANNOTATION_APPEND))
+    if text > bounds.text:
+        raise TextTooLong(
+            f"a message with {text} characters of text, above "
+            f"max_text_per_message={limits.max_text_per_message}"
+        )
+    return text
+
+
+def _length(value: Any) -> int:
+    """The length of a streamed-text field's value (0 when it is not a string)."""
+    return len(value) if type(value) is str else 0
+
+
+def _bare_message(mid: str) -> dict[str, Any]:
+    return {"id": mid, "object": "thread.message"}
 
 
 def _part_from_block(block: m.ContentBlock, raw: Mapping[str, Any]) -> _Part:

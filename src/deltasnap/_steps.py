@@ -22,10 +22,17 @@ from ._errors import (
     ContentTypeMismatch,
     DeltaError,
     DeltasnapError,
+    IndexTooLarge,
     StrictModeError,
+    TextTooLong,
+    TooManyOutputs,
+    TooManyRuns,
+    TooManySteps,
+    TooManyToolCalls,
     ValidationError,
 )
-from ._merge import Report, Update, _check_index, _differences, _merge_into, _type_name
+from ._limits import Bounds, Limits
+from ._merge import Report, Update, _check_index, _differences, _merge_into, _short, _type_name
 from ._text import TextBuffer
 
 if TYPE_CHECKING:
@@ -238,6 +245,10 @@ class _ToolCall:
         return self.cache
 
 
+_NO_CALLS: dict[int, _ToolCall] = {}
+_NO_OUTPUTS: dict[int, _Output] = {}
+
+
 class _StepState:
     """One run step: its top-level fields, its step details and its tool calls by index."""
 
@@ -251,11 +262,13 @@ class _StepState:
         "header",
         "order",
         "snapshot",
+        "text",
         "top",
     )
 
-    def __init__(self, top: dict[str, Any]) -> None:
+    def __init__(self, top: dict[str, Any], text: int = 0) -> None:
         self.top = top
+        self.text = text  # characters of streamed text, for max_text_per_message
         self.header: rm.RunStep | None = None
         self.details_type: str | None = None
         self.details: dict[str, Any] = {}  # step_details fields but type (and tool_calls)
@@ -304,11 +317,14 @@ class _StepState:
         return self.details_cache
 
 
-def _state_from_step(data: Mapping[str, Any], step: rm.RunStep | None = None) -> _StepState:
-    """A fresh state holding a whole run-step object (created, or the server's final copy)."""
+def _state_from_step(
+    data: Mapping[str, Any], text: int, step: rm.RunStep | None = None
+) -> _StepState:
+    """A fresh state holding a whole run-step object (created, or the server's final copy),
+    already checked by ``_check_step`` (which measured its ``text``)."""
     if step is None:
         step = structure(data, rm.RunStep)
-    state = _StepState({k: v for k, v in data.items() if k != "step_details"})
+    state = _StepState({k: v for k, v in data.items() if k != "step_details"}, text)
     state.header = attrs.evolve(step, step_details=None)
     details = step.step_details
     raw = data.get("step_details")
@@ -461,6 +477,8 @@ class RunTracker:
 
     def __init__(self, reducer: Reducer) -> None:
         self._reducer = reducer
+        self._limits = reducer.limits
+        self._bounds = Bounds(reducer.limits)
         self._steps: dict[str, _StepState] = {}
         self._runs: dict[str, _RunState] = {}
         self._latest: str | None = None
@@ -495,8 +513,10 @@ class RunTracker:
 
     def latest(self) -> RunView | None:
         """The run most recently named by a run or step event (else the last one known)."""
-        if self._latest is not None:
-            return self.view(self._latest)
+        latest = self._latest
+        if latest is not None and (latest in self._runs or latest in self.run_ids()):
+            return self.view(latest)
+        # (a step that named the run may have been renamed to another run since)
         ids = list(self.run_ids())
         return self.view(ids[-1]) if ids else None
 
@@ -534,6 +554,8 @@ class RunTracker:
         run = structure(data, rm.Run)
         state = self._runs.get(rid)
         if state is None:
+            if len(self._runs) >= self._bounds.runs:
+                raise TooManyRuns(f"more runs than max_runs={self._limits.max_runs}")
             state = self._runs[rid] = _RunState(run)
         else:
             state.run = run
@@ -562,6 +584,11 @@ class RunTracker:
             raise DeltaError(f"step id must be a string, got {_type_name(sid)}")
         return sid
 
+    def _check_new_step(self) -> None:
+        """Raise unless one more step fits in ``max_steps``."""
+        if len(self._steps) >= self._bounds.steps:
+            raise TooManySteps(f"more run steps than max_steps={self._limits.max_steps}")
+
     def _seen(self, state: _StepState) -> str | None:
         rid = state.run_id
         if rid is not None:
@@ -582,7 +609,9 @@ class RunTracker:
         sid = self._step_id(data)
         state = self._steps.get(sid)
         if state is None:
-            state = self._steps[sid] = _state_from_step(data)
+            text = _check_step(data, self._bounds, self._limits)
+            self._check_new_step()
+            state = self._steps[sid] = _state_from_step(data, text)
         else:
             top = {k: v for k, v in data.items() if k != "step_details"}
             header = structure(top, rm.RunStep)  # validate before reporting or changing anything
@@ -599,20 +628,24 @@ class RunTracker:
         sid = self._step_id(data)
         state = self._steps.get(sid)
         if state is None:
+            text = _check_step(data, self._bounds, self._limits)
             step = structure(data, rm.RunStep)
+            self._check_new_step()
             self._strict_or_report(
                 "missing_created", f"{event} for step {sid} that was never created", number, sid
             )
-            state = self._steps[sid] = _state_from_step(data, step)
+            state = self._steps[sid] = _state_from_step(data, text, step)
         else:
             self._set_top(state, {k: v for k, v in data.items() if k != "step_details"})
         return [Update("step.in_progress", number, step_id=sid, run_id=self._seen(state))]
 
     def _on_final(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
         sid = self._step_id(data)
+        text = _check_step(data, self._bounds, self._limits)
         server = structure(data, rm.RunStep)
         state = self._steps.get(sid)
         if state is None:
+            self._check_new_step()
             self._strict_or_report(
                 "completed_unknown",
                 f"{event} for step {sid} that was never created; taking the server's copy",
@@ -631,7 +664,7 @@ class RunTracker:
                     tuple(_differences(ours, theirs, "step_details")),
                 )
         if state is None or self._reducer.use_completed:
-            state = self._steps[sid] = _state_from_step(data, server)
+            state = self._steps[sid] = _state_from_step(data, text, server)
         else:  # keep the accumulated step details, take everything else from the server
             top = {k: v for k, v in data.items() if k != "step_details"}
             self._set_top(state, top, attrs.evolve(server, step_details=None))
@@ -647,9 +680,8 @@ class RunTracker:
         if details is not None and type(details) is not dict:
             raise DeltaError(f"delta.step_details must be an object, got {_type_name(details)}")
         state = self._steps.get(sid)
-        # validate everything before anything changes
-        if details is not None:
-            _check_details(state, details)
+        # validate everything (shape, types, limits) before anything changes
+        text = self._check_details(state, details) if details is not None else 0
         top: dict[str, Any] | None = None
         header: rm.RunStep | None = None
         if len(delta) > ("step_details" in delta):
@@ -657,6 +689,7 @@ class RunTracker:
             _merge_into(top, delta, _DETAILS)
             header = structure(top, rm.RunStep)
         if state is None:
+            self._check_new_step()
             self._strict_or_report(
                 "delta_before_created",
                 f"delta for step {sid} that was never created; starting a bare snapshot",
@@ -676,6 +709,7 @@ class RunTracker:
         if details is not None:
             state.snapshot = None
             state.details_cache = None
+            state.text = text
             kind: str = details["type"]
             state.details_type = kind
             if kind == "tool_calls":
@@ -699,6 +733,140 @@ class RunTracker:
                 update("step.delta")
         return updates
 
+    # -- validation ------------------------------------------------------------------------
+
+    def _check_details(self, state: _StepState | None, details: Mapping[str, Any]) -> int:
+        """Validate a step-details delta before any of it is applied, so a bad event changes
+        nothing; return the step's streamed-text length once it is."""
+        text = state.text if state is not None else 0
+        kind = details.get("type")
+        if type(kind) is not str:
+            raise DeltaError(f"step_details type must be a string, got {_type_name(kind)}")
+        have = state.details_type if state is not None else None
+        if have is not None and have != kind:
+            raise ContentTypeMismatch(
+                f"the step's details are {have!r}, a delta says {_short(kind)}"
+            )
+        if kind != "tool_calls":
+            try:
+                structure(details, rm.StepDetailsDelta)
+            except ValidationError as err:
+                raise DeltaError(f"bad {kind} step details: {err.reason}") from None
+            return text
+        calls = details.get("tool_calls")
+        if calls is None:
+            return text
+        if type(calls) is not list:
+            raise DeltaError(f"step_details.tool_calls must be an array, got {_type_name(calls)}")
+        bounds = self._bounds
+        limit = self._limits.max_tool_calls_per_step
+        if len(calls) > bounds.tool_calls:
+            raise TooManyToolCalls(
+                f"a delta with {len(calls)} tool calls, above max_tool_calls_per_step={limit}"
+            )
+        existing = state.calls if state is not None else _NO_CALLS
+        count = len(existing)
+        seen: dict[int, str] = {}
+        new_outputs: dict[int, dict[int, str]] = {}  # by tool call, in this delta
+        for item in calls:
+            if type(item) is not dict:
+                raise DeltaError(f"a tool-call delta must be an object, got {_type_name(item)}")
+            try:
+                index = _check_index(
+                    item.get("index"), "tool call", bounds.tool_call_index, "max_tool_call_index"
+                )
+            except IndexTooLarge as err:
+                raise err.located(tool_call_index=item["index"]) from None
+            try:
+                call_kind = item.get("type")
+                if type(call_kind) is not str:
+                    raise DeltaError(
+                        f"tool call {index}: type must be a string, got {_short(call_kind)}"
+                    )
+                call = existing.get(index)
+                if call is not None:
+                    have = call.type
+                else:
+                    have = seen.get(index)
+                    if have is None:
+                        count += 1
+                        if count > bounds.tool_calls:
+                            raise TooManyToolCalls(
+                                f"more tool calls than max_tool_calls_per_step={limit}"
+                            )
+                if have is not None and have != call_kind:
+                    raise ContentTypeMismatch(
+                        f"tool call {index} is {have!r}, a delta says {_short(call_kind)}"
+                    )
+                seen[index] = call_kind
+                rule = _CALL_RULES.get(call_kind)
+                if rule is not None and rule.outputs:
+                    obj = item.get(rule.key)
+                    outputs = obj.get("outputs") if type(obj) is dict else None
+                    if type(outputs) is list and outputs:
+                        text += self._check_outputs(
+                            outputs, call, index, new_outputs.setdefault(index, {})
+                        )
+                try:
+                    structure(item, rm.ToolCallDelta)
+                except ValidationError as err:
+                    raise DeltaError(
+                        f"tool call {index}: bad {call_kind} delta: {err.reason}"
+                    ) from None
+                text += _streamed_length(call_kind, item)
+                if text > bounds.text:
+                    raise TextTooLong(
+                        "the step's streamed text would be longer than "
+                        f"max_text_per_message={self._limits.max_text_per_message}"
+                    )
+            except DeltasnapError as err:
+                raise err.located(tool_call_index=index) from None
+        return text
+
+    def _check_outputs(
+        self, outputs: list[Any], call: _ToolCall | None, index: int, new: dict[int, str]
+    ) -> int:
+        """Validate a code-interpreter call's output deltas (indices, types, limits: the rest of
+        their shape is left to ``structure``); return the characters of logs they add. ``new``
+        holds the outputs this delta adds to the call (index -> type), shared by all the delta's
+        items for that call."""
+        bounds = self._bounds
+        limit = self._limits.max_outputs_per_tool_call
+        if len(outputs) > bounds.outputs:
+            raise TooManyOutputs(
+                f"a delta with {len(outputs)} outputs, above max_outputs_per_tool_call={limit}"
+            )
+        existing = call.outputs if call is not None else _NO_OUTPUTS
+        added = 0
+        where = f"tool call {index} output"
+        for out in outputs:
+            if type(out) is not dict:
+                raise DeltaError(
+                    f"{where}: an output delta must be an object, got {_type_name(out)}"
+                )
+            try:
+                oi = _check_index(out.get("index"), where, bounds.output_index, "max_output_index")
+            except IndexTooLarge as err:
+                raise err.located(output_index=out["index"]) from None
+            try:
+                kind = out.get("type")
+                if type(kind) is not str:
+                    raise DeltaError(f"{where} {oi}: type must be a string, got {_short(kind)}")
+                old = existing.get(oi)
+                have = old.type if old is not None else new.get(oi)
+                if have is None:
+                    new[oi] = kind
+                    if len(existing) + len(new) > bounds.outputs:
+                        raise TooManyOutputs(f"more outputs than max_outputs_per_tool_call={limit}")
+                elif have != kind:
+                    raise ContentTypeMismatch(
+                        f"{where} {oi} is {have!r}, a delta says {_short(kind)}"
+                    )
+                added += _output_length(out)
+            except DeltasnapError as err:
+                raise err.located(output_index=oi) from None
+        return added
+
 
 def _bare(sid: str) -> dict[str, Any]:
     return {"id": sid, "object": "thread.run.step"}
@@ -707,76 +875,70 @@ def _bare(sid: str) -> dict[str, Any]:
 # -------------------------------------------------------------------------- validation
 
 
-def _check_details(state: _StepState | None, details: Mapping[str, Any]) -> None:
-    """Validate a step-details delta before any of it is applied, so a bad event changes nothing."""
-    kind = details.get("type")
-    if type(kind) is not str:
-        raise DeltaError(f"step_details type must be a string, got {_type_name(kind)}")
-    have = state.details_type if state is not None else None
-    if have is not None and have != kind:
-        raise ContentTypeMismatch(f"the step's details are {have!r}, a delta says {kind!r}")
-    if kind != "tool_calls":
-        try:
-            structure(details, rm.StepDetailsDelta)
-        except ValidationError as err:
-            raise DeltaError(f"bad {kind} step details: {err.reason}") from None
-        return
-    calls = details.get("tool_calls")
-    if calls is None:
-        return
-    if type(calls) is not list:
-        raise DeltaError(f"step_details.tool_calls must be an array, got {_type_name(calls)}")
-    seen: dict[int, str] = {}
-    seen_outputs: dict[tuple[int, int], str] = {}
-    for item in calls:
-        if type(item) is not dict:
-            raise DeltaError(f"a tool-call delta must be an object, got {_type_name(item)}")
-        index = _check_index(item.get("index"), "tool call")
-        try:
-            call_kind = item.get("type")
-            if type(call_kind) is not str:
-                raise DeltaError(f"tool call {index}: type must be a string, got {call_kind!r}")
-            call = state.calls.get(index) if state is not None else None
-            have = call.type if call is not None else seen.get(index)
-            if have is not None and have != call_kind:
-                raise ContentTypeMismatch(
-                    f"tool call {index} is {have!r}, a delta says {call_kind!r}"
-                )
-            seen[index] = call_kind
-            rule = _CALL_RULES.get(call_kind)
-            if rule is not None and rule.outputs:
-                _check_outputs(item.get(rule.key), call, index, seen_outputs)
-            try:
-                structure(item, rm.ToolCallDelta)
-            except ValidationError as err:
-                raise DeltaError(
-                    f"tool call {index}: bad {call_kind} delta: {err.reason}"
-                ) from None
-        except DeltasnapError as err:
-            raise err.located(tool_call_index=index) from None
+def _streamed_length(call_kind: Any, item: Mapping[str, Any]) -> int:
+    """Characters of streamed text (arguments or input) in a tool call or tool-call delta."""
+    rule = _CALL_RULES.get(call_kind) if type(call_kind) is str else None
+    obj = item.get(rule.key) if rule is not None else None
+    if rule is None or type(obj) is not dict:
+        return 0
+    piece = obj.get(rule.streamed)
+    return len(piece) if type(piece) is str else 0
 
 
-def _check_outputs(
-    obj: Any, call: _ToolCall | None, index: int, seen: dict[tuple[int, int], str]
-) -> None:
-    if type(obj) is not dict:
-        return  # the typed check reports it
-    outputs = obj.get("outputs")
-    if type(outputs) is not list:
-        return
-    for out in outputs:
-        where = f"tool call {index} output"
-        if type(out) is not dict:
-            raise DeltaError(f"{where}: an output delta must be an object, got {_type_name(out)}")
-        oi = _check_index(out.get("index"), where)
-        try:
-            kind = out.get("type")
-            if type(kind) is not str:
-                raise DeltaError(f"{where} {oi}: type must be a string, got {kind!r}")
-            existing = call.outputs.get(oi) if call is not None else None
-            have = existing.type if existing is not None else seen.get((index, oi))
-            if have is not None and have != kind:
-                raise ContentTypeMismatch(f"{where} {oi} is {have!r}, a delta says {kind!r}")
-            seen[(index, oi)] = kind
-        except DeltasnapError as err:
-            raise err.located(output_index=oi) from None
+def _output_length(out: Mapping[str, Any]) -> int:
+    """Characters of streamed text (logs) in a code-interpreter output or output delta."""
+    field = _OUTPUT_STREAMED.get(out.get("type"))  # type: ignore[arg-type]
+    piece = out.get(field) if field is not None else None
+    return len(piece) if type(piece) is str else 0
+
+
+def _check_step(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> int:
+    """Check a whole run-step object (created, in progress or final) against the limits before it
+    is structured; return its streamed-text length. Shape errors are left to ``structure()``."""
+    details = data.get("step_details")
+    calls = details.get("tool_calls") if type(details) is dict else None
+    if type(calls) is not list or not calls:
+        return 0
+    if len(calls) > bounds.tool_calls:
+        raise TooManyToolCalls(
+            f"a step with {len(calls)} tool calls, above "
+            f"max_tool_calls_per_step={limits.max_tool_calls_per_step}"
+        )
+    if len(calls) - 1 > bounds.tool_call_index:
+        raise IndexTooLarge(
+            f"tool call index {len(calls) - 1} is above "
+            f"max_tool_call_index={limits.max_tool_call_index}",
+            tool_call_index=len(calls) - 1,
+        )
+    text = 0
+    for index, call in enumerate(calls):
+        if type(call) is not dict:
+            continue
+        kind = call.get("type")
+        text += _streamed_length(kind, call)
+        obj = call.get("code_interpreter") if kind == "code_interpreter" else None
+        outputs = obj.get("outputs") if type(obj) is dict else None
+        if type(outputs) is not list or not outputs:
+            continue
+        if len(outputs) > bounds.outputs:
+            raise TooManyOutputs(
+                f"a tool call with {len(outputs)} outputs, above "
+                f"max_outputs_per_tool_call={limits.max_outputs_per_tool_call}",
+                tool_call_index=index,
+            )
+        if len(outputs) - 1 > bounds.output_index:
+            raise IndexTooLarge(
+                f"output index {len(outputs) - 1} is above "
+                f"max_output_index={limits.max_output_index}",
+                tool_call_index=index,
+                output_index=len(outputs) - 1,
+            )
+        for out in outputs:
+            if type(out) is dict:
+                text += _output_length(out)
+    if text > bounds.text:
+        raise TextTooLong(
+            f"a run step with {text} characters of text, above "
+            f"max_text_per_message={limits.max_text_per_message}"
+        )
+    return text

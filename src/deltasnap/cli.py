@@ -60,8 +60,11 @@ def _parser() -> argparse.ArgumentParser:
         "--summary", action="store_true", help="print a readable summary of the run instead"
     )
     replay.add_argument("--indent", type=int, default=2, help="JSON indent (default 2)")
-    serve = sub.add_parser("serve", help="serve a capture as a local Assistants streaming API")
-    serve.add_argument("args", nargs=argparse.REMAINDER, help="FILE [--port N] [...]")
+    sub.add_parser(
+        "serve",
+        help="serve a capture as a local Assistants streaming API (deltasnap serve --help)",
+        add_help=False,
+    )
     return parser
 
 
@@ -69,10 +72,10 @@ def _chunks(args: argparse.Namespace) -> Iterator[bytes]:
     if args.sample:
         yield resources.files("deltasnap.samples").joinpath("sample.sse").read_bytes()
         return
-    handle: IO[bytes]
     if args.file == "-":
-        handle = sys.stdin.buffer
-        while chunk := handle.read1(64 * 1024) if hasattr(handle, "read1") else handle.read():
+        stdin = sys.stdin.buffer
+        read = getattr(stdin, "read1", stdin.read)  # read1: hand over what has arrived
+        while chunk := read(64 * 1024):
             yield chunk
         return
     with open(args.file, "rb") as handle:
@@ -154,12 +157,12 @@ def _closing_summary(acc: Accumulator) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    args = _parser().parse_args(argv)
-    if args.command == "serve":
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:  # everything after "serve" belongs to the server's own parser
         from .testing.server import main as serve_main
 
-        return int(serve_main(list(args.args), prog="deltasnap serve"))
-    return _replay(args)
+        return int(serve_main(argv[1:], prog="deltasnap serve"))
+    return _replay(_parser().parse_args(argv))
 
 
 if __name__ == "__main__":  # pragma: no cover
