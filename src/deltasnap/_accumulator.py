@@ -26,31 +26,56 @@ MESSAGE_DELTA = "thread.message.delta"
 _DELTA_EVENTS = frozenset({MESSAGE_DELTA, "thread.run.step.delta"})
 
 
-def _json_shape(template: str, **groups: str) -> re.Pattern[str]:
-    """A regex for JSON of exactly one shape: ``~`` is optional JSON whitespace, ``<name>`` a
-    group from ``groups``; everything else is literal."""
-    pieces = []
-    for piece in re.split(r"(~|<\w+>)", template):
-        if piece == "~":
-            pieces.append(r"[ \t\n\r]*")
-        elif piece.startswith("<"):
-            pieces.append(groups[piece[1:-1]])
-        else:
-            pieces.append(re.escape(piece))
-    return re.compile("".join(pieces))
+def _json_shape(template: str, groups: dict[str, str], style: str) -> re.Pattern[str]:
+    """A regex for JSON of exactly one shape, written compactly in ``template`` with ``<name>``
+    placeholders for ``groups``. ``style``: "spaced" (``", "`` and ``": "``, Python's default),
+    "compact" (no whitespace), or "loose" (any JSON whitespace between tokens)."""
+    ws = "[ \t\n\r]*"
+    out: list[str] = []
+    in_string = False
+    for piece in re.split(r"(<\w+>)", template):
+        if piece.startswith("<"):
+            out.append(groups[piece[1:-1]])
+            continue
+        for char in piece:
+            if char == '"':
+                in_string = not in_string
+            structural = not in_string and char in "{}[],:"
+            if structural and style == "loose":
+                out.append(ws + re.escape(char) + ws)
+            elif structural and style == "spaced" and char in ",:":
+                out.append(re.escape(char) + " ")
+            else:
+                out.append(re.escape(char))
+    return re.compile("".join(out))
 
 
 # The overwhelmingly common delta: one text piece for one content part. Matching its exact
 # shape (strings without control characters, a canonical integer index) gives the same values
 # json.loads would, so the hot path can skip parsing and the general merge; anything else,
-# or any doubt, takes the general path.
-_TEXT_DELTA = _json_shape(
-    '{~"id"~:~"<id>"~,~"object"~:~"thread.message.delta"~,~"delta"~:~{~"content"~:~[~{~'
-    '"index"~:~<index>~,~"type"~:~"text"~,~"text"~:~{~"value"~:~<value>~}~}~]~}~}',
-    id=r'([^"\\\x00-\x1f]*)',
-    index=r"(0|[1-9][0-9]{0,8})",
-    value=r'("[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*")',
-).fullmatch
+# or any doubt, takes the general path. The spaced and compact spellings are tried first
+# (they match fastest); the loose one accepts any other whitespace.
+_TEXT_DELTA_TEMPLATE = (
+    '{"id":"<id>","object":"thread.message.delta","delta":{"content":[{"index":<index>,'
+    '"type":"text","text":{"value":<value>}}]}}'
+)
+_TEXT_DELTA_GROUPS = {
+    "id": r'([^"\\\x00-\x1f]*)',
+    "index": r"(0|[1-9][0-9]{0,8})",
+    "value": r'("[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*")',
+}
+_TEXT_DELTA_SHAPES = tuple(
+    _json_shape(_TEXT_DELTA_TEMPLATE, _TEXT_DELTA_GROUPS, style).fullmatch
+    for style in ("spaced", "compact", "loose")
+)
+
+
+def _text_delta_match(raw: str) -> re.Match[str] | None:
+    """The id, index and value literal of a plain text delta, or None for any other shape."""
+    spaced, compact, loose = _TEXT_DELTA_SHAPES
+    return spaced(raw) or compact(raw) or loose(raw)
+
+
 DONE = "done"
 ERROR = "error"
 
@@ -244,7 +269,7 @@ class Accumulator:
         if event == MESSAGE_DELTA and not self.keep_deltas and not self.done:
             # Fast path: a plain text delta, recognised by shape, skips json.loads and the
             # general merge; the reducer declines (None) whenever the general path must decide.
-            match = _TEXT_DELTA(raw)
+            match = _text_delta_match(raw)
             if match is not None:
                 message_id, index, literal = match.groups()
                 piece = literal[1:-1] if "\\" not in literal else _unquote(literal)
