@@ -97,13 +97,27 @@ class _Annotation:
 
 
 class _TextPart:
-    __slots__ = ("ann_tuple", "annotations", "buffer", "cache", "extra", "order", "text_extra")
+    __slots__ = (
+        "ann_tuple",
+        "annotations",
+        "buffer",
+        "built",
+        "cache",
+        "dirty",
+        "extra",
+        "order",
+        "text_extra",
+    )
     type = "text"
 
     def __init__(self, value: str = "") -> None:
         self.buffer = TextBuffer(value)
         self.annotations: dict[int, _Annotation] = {}
-        self.order: list[int] = []
+        self.order: list[int] = []  # annotation indices, sorted
+        # built[i] is the snapshot of annotation order[i]; only the dirty ones are rebuilt, so a
+        # snapshot after each annotation delta costs a pointer copy, not a rebuild of them all
+        self.built: list[m.Annotation | None] = []
+        self.dirty: list[int] = []
         self.ann_tuple: tuple[m.Annotation, ...] | None = ()
         self.text_extra: dict[str, Any] = {}
         self.extra: dict[str, Any] = {}
@@ -113,14 +127,26 @@ class _TextPart:
         ann = self.annotations.get(index)
         if ann is None:
             ann = self.annotations[index] = _Annotation(kind)
-            bisect.insort(self.order, index)
+            at = bisect.bisect_left(self.order, index)
+            self.order.insert(at, index)
+            self.built.insert(at, None)
         elif ann.type != kind:
             raise ContentTypeMismatch(
                 f"annotation {index} is {ann.type!r}, a delta says {kind!r}",
                 annotation_index=index,
             )
+        self.dirty.append(index)
         self.ann_tuple = None
         return ann
+
+    def annotation_snapshots(self) -> tuple[m.Annotation, ...]:
+        if self.ann_tuple is None:
+            built, order = self.built, self.order
+            for index in self.dirty:
+                built[bisect.bisect_left(order, index)] = self.annotations[index].build()
+            self.dirty.clear()
+            self.ann_tuple = tuple(cast(list[m.Annotation], built))
+        return self.ann_tuple
 
     def json(self) -> dict[str, Any]:
         annotations = [self.annotations[i].json() for i in self.order]
@@ -129,9 +155,7 @@ class _TextPart:
 
     def build(self) -> m.TextContentBlock:
         if self.cache is None:
-            anns = self.ann_tuple
-            if anns is None:
-                anns = self.ann_tuple = tuple(self.annotations[i].build() for i in self.order)
+            anns = self.annotation_snapshots()
             text = m.Text(
                 value=cast(str, self.buffer.ref()), annotations=anns, extra=dict(self.text_extra)
             )
@@ -831,6 +855,7 @@ def _part_from_block(block: m.ContentBlock, raw: Mapping[str, Any]) -> _Part:
             state.data = {k: v for k, v in raw_ann.items() if k != "type"}
             state.cache = ann
             part.order.append(i)
+            part.built.append(ann)
         part.ann_tuple = block.text.annotations
         part.text_extra = dict(block.text.extra)
         part.extra = dict(block.extra)
