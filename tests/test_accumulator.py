@@ -199,3 +199,54 @@ def test_trailing_keepalive_is_not_a_truncation() -> None:
     acc = run(stream_bytes("basic") + b": keep-alive\n")
     assert not acc.truncated
     assert acc.reports == []
+
+
+def _delta_payload(mid: str, index: int, value: str, style: int) -> str:
+    body = {
+        "id": mid,
+        "object": "thread.message.delta",
+        "delta": {"content": [{"index": index, "type": "text", "text": {"value": value}}]},
+    }
+    if style == 0:
+        return json.dumps(body)
+    if style == 1:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(body, ensure_ascii=False, indent=1).replace("\n", " \t ")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["msg_1", "msg_2", 'm"q', "m\\x", "msg_é"]),
+            st.integers(0, 3),
+            st.text(max_size=12),
+            st.integers(0, 2),
+            st.sampled_from(["", "", "", "bad-escape", "trailing"]),
+        ),
+        max_size=25,
+    )
+)
+def test_fast_path_equals_general_path(
+    deltas: list[tuple[str, int, str, int, str]],
+) -> None:
+    """The shape-matched text fast path gives exactly what json.loads + the general merge give."""
+    created = stream_bytes("basic").split(b"\n\n")[1] + b"\n\n"  # thread.message.created msg_1
+    chunks = [created]
+    for mid, index, value, style, damage in deltas:
+        payload = _delta_payload(mid, index, value, style)
+        if damage == "bad-escape":
+            payload = payload.replace('"value": "', '"value": "\\q', 1).replace(
+                '"value":"', '"value":"\\q', 1
+            )
+        elif damage == "trailing":
+            payload += " x"
+        chunks.append(f"event: thread.message.delta\ndata: {payload}\n\n".encode())
+    data = b"".join(chunks)
+    fast, general = Accumulator(), Accumulator(keep_deltas=True)
+    fast_updates = fast.feed(data) + fast.close()
+    general_updates = general.feed(data) + general.close()
+    assert fast_updates == general_updates
+    assert final(fast) == final(general)
+    assert fast.reports == general.reports
+    assert fast.event_counts == general.event_counts

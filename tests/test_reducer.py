@@ -553,3 +553,16 @@ def test_untouched_parts_are_reused() -> None:
     reducer.apply("thread.message.delta", delta(text(0, "d")))
     third = reducer.messages["msg_1"]
     assert third.content[0].text.annotations is second.content[0].text.annotations  # type: ignore[union-attr]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_cached_snapshots_equal_fresh_ones(data: st.DataObject) -> None:
+    """Snapshots read after every event (cached, partly rebuilt) equal ones built from scratch."""
+    message = data.draw(messages())
+    events = data.draw(message_events(message))
+    reading = Reducer(use_completed=False)
+    for i, (event, body) in enumerate(events, start=1):
+        reading.apply(event, body)
+        fresh = reduce(events[:i], use_completed=False)
+        assert snapshots(reading) == snapshots(fresh)

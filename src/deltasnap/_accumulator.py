@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from collections.abc import AsyncIterable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -20,9 +22,71 @@ if TYPE_CHECKING:
 
 __all__ = ["Accumulator", "ServerError", "StreamEvent"]
 
-_DELTA_EVENTS = frozenset({"thread.message.delta", "thread.run.step.delta"})
+MESSAGE_DELTA = "thread.message.delta"
+_DELTA_EVENTS = frozenset({MESSAGE_DELTA, "thread.run.step.delta"})
+
+
+def _json_shape(template: str, groups: dict[str, str], style: str) -> re.Pattern[str]:
+    """A regex for JSON of exactly one shape, written compactly in ``template`` with ``<name>``
+    placeholders for ``groups``. ``style``: "spaced" (``", "`` and ``": "``, Python's default),
+    "compact" (no whitespace), or "loose" (any JSON whitespace between tokens)."""
+    ws = "[ \t\n\r]*"
+    out: list[str] = []
+    in_string = False
+    for piece in re.split(r"(<\w+>)", template):
+        if piece.startswith("<"):
+            out.append(groups[piece[1:-1]])
+            continue
+        for char in piece:
+            if char == '"':
+                in_string = not in_string
+            structural = not in_string and char in "{}[],:"
+            if structural and style == "loose":
+                out.append(ws + re.escape(char) + ws)
+            elif structural and style == "spaced" and char in ",:":
+                out.append(re.escape(char) + " ")
+            else:
+                out.append(re.escape(char))
+    return re.compile("".join(out))
+
+
+# The overwhelmingly common delta: one text piece for one content part. Matching its exact
+# shape (strings without control characters, a canonical integer index) gives the same values
+# json.loads would, so the hot path can skip parsing and the general merge; anything else,
+# or any doubt, takes the general path. The spaced and compact spellings are tried first
+# (they match fastest); the loose one accepts any other whitespace.
+_TEXT_DELTA_TEMPLATE = (
+    '{"id":"<id>","object":"thread.message.delta","delta":{"content":[{"index":<index>,'
+    '"type":"text","text":{"value":<value>}}]}}'
+)
+_TEXT_DELTA_GROUPS = {
+    "id": r'([^"\\\x00-\x1f]*)',
+    "index": r"(0|[1-9][0-9]{0,8})",
+    "value": r'("[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*")',
+}
+_TEXT_DELTA_SHAPES = tuple(
+    _json_shape(_TEXT_DELTA_TEMPLATE, _TEXT_DELTA_GROUPS, style).fullmatch
+    for style in ("spaced", "compact", "loose")
+)
+
+
+def _text_delta_match(raw: str) -> re.Match[str] | None:
+    """The id, index and value literal of a plain text delta, or None for any other shape."""
+    spaced, compact, loose = _TEXT_DELTA_SHAPES
+    return spaced(raw) or compact(raw) or loose(raw)
+
+
 DONE = "done"
 ERROR = "error"
+
+
+def _unquote(literal: str) -> str | None:
+    """The value of a JSON string literal with escapes (None if they are bad)."""
+    try:
+        value = json.loads(literal)
+    except ValueError:
+        return None  # the general path reports it
+    return value if type(value) is str else None
 
 
 @attrs.frozen
@@ -201,8 +265,20 @@ class Accumulator:
     def _decode(self, sse: ServerSentEvent, base: int) -> list[Update]:
         number = self._number
         event = sse.event
-        offset = base + sse.offset
         raw = sse.data
+        if event == MESSAGE_DELTA and not self.keep_deltas and not self.done:
+            # Fast path: a plain text delta, recognised by shape, skips json.loads and the
+            # general merge; the reducer declines (None) whenever the general path must decide.
+            match = _text_delta_match(raw)
+            if match is not None:
+                message_id, index, literal = match.groups()
+                piece = literal[1:-1] if "\\" not in literal else _unquote(literal)
+                if piece is not None:
+                    updates = self.reducer.text_delta(message_id, int(index), piece, number)
+                    if updates is not None:
+                        self._count(event, number, None)
+                        return updates or [Update("event", number, text=event)]
+        offset = base + sse.offset
         if event == DONE and raw.strip() == "[DONE]":
             data: Any = raw
         else:
@@ -212,16 +288,19 @@ class Accumulator:
                 raise err.located(event_number=number, byte_offset=offset, event=event) from None
         return self._apply(number, event, data, offset, sse.id)
 
-    def _apply(
-        self, number: int, event: str, data: Any, offset: int | None, sse_id: str | None
-    ) -> list[Update]:
-        """Apply one event whose data is parsed and depth-checked already."""
+    def _count(self, event: str, number: int, offset: int | None) -> None:
         self.event_counts[event] += 1
         if self.done and event != DONE:
             reason = f"{event} arrived after done"
             if self.strict:
                 raise StrictModeError(reason, event_number=number, byte_offset=offset, event=event)
             self._report("event_after_done", reason, number)
+
+    def _apply(
+        self, number: int, event: str, data: Any, offset: int | None, sse_id: str | None
+    ) -> list[Update]:
+        """Apply one event whose data is parsed and depth-checked already."""
+        self._count(event, number, offset)
         updates = self.reducer._apply(event, data, number, offset, depth_checked=True)
         if self.keep_deltas or event not in _DELTA_EVENTS:
             self.events.append(StreamEvent(number, event, data, offset, sse_id))
