@@ -116,3 +116,13 @@ def test_serve_subcommand_help(capsys: pytest.CaptureFixture[str]) -> None:
     """``deltasnap serve --help`` is wired to the replay server's command line."""
     assert main(["serve", "--help"]) == 0
     assert "deltasnap serve" in capsys.readouterr().out
+
+
+def test_lone_surrogate_does_not_crash(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A \\ud800 escape in the stream still prints valid JSON (escaped) and exits 0."""
+    data = stream_path("basic").read_bytes().replace(b'{"value": ","}', b'{"value": ",\\ud800"}')
+    path = tmp_path / "surrogate.sse"
+    path.write_bytes(data)
+    code, out, _ = replay(capsys, str(path), "--ignore-completed")
+    assert code in (0, 3)
+    assert json.loads(out)["msg_1"]["content"][0]["text"]["value"].startswith("Hello,\ud800")

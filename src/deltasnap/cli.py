@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,9 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 # Reports that mean the output may be missing something the server sent.
-PROBLEMS = frozenset({"skipped_event", "truncated", "truncated_event", "server_error"})
+PROBLEMS = frozenset(
+    {"skipped_event", "truncated", "truncated_event", "server_error", "reports_dropped"}
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,6 +101,8 @@ def _live(update: Update, out: IO[str], state: dict[str, Any]) -> None:
 def _replay(args: argparse.Namespace) -> int:
     acc = Accumulator(use_completed=not args.ignore_completed, strict=args.strict)
     out = sys.stdout
+    if args.live and isinstance(out, io.TextIOWrapper):
+        out.reconfigure(errors="backslashreplace")  # live text may hold lone surrogates
     state: dict[str, Any] = {}
     try:
         for update in acc.updates(_chunks(args)):
@@ -134,7 +139,11 @@ def _print_result(acc: Accumulator, args: argparse.Namespace, out: IO[str]) -> N
     else:
         payload = {mid: unstructure(msg) for mid, msg in acc.messages.items()}
     indent = args.indent if args.indent > 0 else None
-    out.write(json.dumps(payload, indent=indent, ensure_ascii=False) + "\n")
+    text = json.dumps(payload, indent=indent, ensure_ascii=False) + "\n"
+    try:
+        out.write(text)
+    except UnicodeEncodeError:  # lone surrogates (from \ud800 escapes), or a narrow terminal
+        out.write(json.dumps(payload, indent=indent, ensure_ascii=True) + "\n")
 
 
 def _summary(acc: Accumulator) -> str:
