@@ -140,7 +140,7 @@ def sdk_decode_only(chunks: Sequence[bytes]) -> int:
 # -- deltasnap ------------------------------------------------------------------------------------
 
 # deltasnap's default limits (the 1M stream's one message carries 20,000 annotations, within the
-# default 100,000); kept as a variable so a run can measure other limits and say so.
+# default 25,000); kept as a variable so a run can measure other limits and say so.
 LIMITS = deltasnap.Limits()
 
 

@@ -276,7 +276,7 @@ class Accumulator:
                 if piece is not None:
                     updates = self.reducer.text_delta(message_id, int(index), piece, number)
                     if updates is not None:
-                        self._count(event, number, None)
+                        self.event_counts[event] += 1  # (never after done: checked above)
                         return updates or [Update("event", number, text=event)]
         offset = base + sse.offset
         if event == DONE and raw.strip() == "[DONE]":

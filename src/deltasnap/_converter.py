@@ -122,14 +122,22 @@ def _strict(kind: type, check: Callable[[Any], bool]) -> Callable[[Any, Any], An
     return hook
 
 
-converter.register_structure_hook(str, _strict(str, lambda v: type(v) is str))
-converter.register_structure_hook(
-    int, _strict(int, lambda v: isinstance(v, int) and not isinstance(v, bool))
-)
-converter.register_structure_hook(
-    float, _strict(float, lambda v: isinstance(v, int | float) and not isinstance(v, bool))
-)
-converter.register_structure_hook(bool, _strict(bool, lambda v: type(v) is bool))
+_PRIMITIVE_CHECKS: dict[type, Callable[[Any], bool]] = {
+    str: lambda v: type(v) is str,
+    int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    float: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    bool: lambda v: type(v) is bool,
+}
+
+
+def _or_none(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or check(value)
+
+
+for _kind, _check in _PRIMITIVE_CHECKS.items():
+    converter.register_structure_hook(_kind, _strict(_kind, _check))
+    # ``X | None`` directly, without cattrs' generic optional dispatch (a hot spot)
+    converter.register_structure_hook(_kind | None, _strict(_kind, _or_none(_check)))
 converter.register_structure_hook(Any, lambda v, _: v)
 
 

@@ -52,9 +52,9 @@ class Limits:
     """Largest content-part index accepted (IndexTooLarge)."""
     max_parts_per_message: int | None = _limit(1_000)
     """Content parts one message may have (TooManyParts)."""
-    max_annotation_index: int | None = _limit(100_000)
+    max_annotation_index: int | None = _limit(25_000)
     """Largest annotation index accepted (IndexTooLarge)."""
-    max_annotations_per_part: int | None = _limit(100_000)
+    max_annotations_per_part: int | None = _limit(25_000)
     """Annotations one text part may have (TooManyAnnotations)."""
     max_text_per_message: int | None = _limit(256 * 1024 * 1024)
     """Characters of streamed text per message (text values, refusals, annotation text) and per

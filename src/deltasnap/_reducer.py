@@ -94,7 +94,10 @@ class _Annotation:
         self.cache = None
 
     def json(self) -> dict[str, Any]:
-        return {"type": self.type, **self.data}
+        raw = {"type": self.type, **self.data}
+        if self.text is not None:
+            raw[_ANNOTATION_APPEND] = self.text.text()
+        return raw
 
     def build(self) -> m.Annotation:
         if self.cache is None:
@@ -234,6 +237,11 @@ _MESSAGE_FIELDS = tuple(f.name for f in attrs.fields(m.Message))
 def _init_kwargs(message: m.Message) -> dict[str, Any]:
     """A message's fields as constructor arguments (cheaper than attrs.evolve on a hot path)."""
     return {name: getattr(message, name) for name in _MESSAGE_FIELDS}
+
+
+# Building the commonest Update without NamedTuple.__new__'s argument handling (hot path).
+_new_update = tuple.__new__
+_NO_STEP = (None,) * (len(Update._fields) - 6)
 
 
 class _MessageState:
@@ -428,7 +436,7 @@ class Reducer:
         part.cache = None
         state.snapshot = None
         state.json = state.normal = None
-        return [Update("text", number, message_id, index, None, piece)]
+        return [_new_update(Update, ("text", number, message_id, index, None, piece, *_NO_STEP))]
 
     # -- helpers ---------------------------------------------------------------------------
 
