@@ -70,10 +70,7 @@ _TEXT_DELTA_SHAPES = tuple(
 )
 
 
-def _text_delta_match(raw: str) -> re.Match[str] | None:
-    """The id, index and value literal of a plain text delta, or None for any other shape."""
-    spaced, compact, loose = _TEXT_DELTA_SHAPES
-    return spaced(raw) or compact(raw) or loose(raw)
+_SPACED, _COMPACT, _LOOSE = _TEXT_DELTA_SHAPES
 
 
 DONE = "done"
@@ -269,7 +266,7 @@ class Accumulator:
         if event == MESSAGE_DELTA and not self.keep_deltas and not self.done:
             # Fast path: a plain text delta, recognised by shape, skips json.loads and the
             # general merge; the reducer declines (None) whenever the general path must decide.
-            match = _text_delta_match(raw)
+            match = _SPACED(raw) or _COMPACT(raw) or _LOOSE(raw)
             if match is not None:
                 message_id, index, literal = match.groups()
                 piece = literal[1:-1] if "\\" not in literal else _unquote(literal)
