@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import attrs
 
 from ._errors import IndexTooLarge, InvalidIndex
 from ._limits import UNLIMITED
 
-__all__ = ["Report", "Reports", "Update"]
+__all__ = ["Report", "Reports", "SnapshotView", "Update"]
 
 
 class Update(NamedTuple):
@@ -150,3 +150,34 @@ def _short(value: Any, width: int = 60) -> str:
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = _REPR.maxlong = 80
 _REPR.maxlevel = 3
+
+
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _Builds(Protocol[T_co]):
+    def build(self) -> T_co: ...
+
+
+class SnapshotView(Mapping[str, T_co], Generic[T_co]):
+    """A live, read-only mapping of id to current snapshot, in order of creation."""
+
+    __slots__ = ("_states",)
+
+    def __init__(self, states: Mapping[str, _Builds[T_co]]) -> None:
+        self._states = states
+
+    def __getitem__(self, key: str) -> T_co:
+        return self._states[key].build()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._states)
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._states
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self._states)!r})"

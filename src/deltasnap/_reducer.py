@@ -8,7 +8,7 @@ it, only the touched content part is rebuilt).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
 
 import attrs
@@ -33,6 +33,7 @@ from ._limits import Bounds, Limits
 from ._merge import (
     Report,
     Reports,
+    SnapshotView,
     Update,
     _check_index,
     _differences,
@@ -293,28 +294,10 @@ class _MessageState:
 # --------------------------------------------------------------------------------- reducer
 
 
-class MessagesView(Mapping[str, m.Message]):
+class MessagesView(SnapshotView[m.Message]):
     """A live, read-only mapping of message id to its current snapshot, in order of creation."""
 
-    __slots__ = ("_states",)
-
-    def __init__(self, states: dict[str, _MessageState]) -> None:
-        self._states = states
-
-    def __getitem__(self, message_id: str) -> m.Message:
-        return self._states[message_id].build()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._states)
-
-    def __len__(self) -> int:
-        return len(self._states)
-
-    def __contains__(self, message_id: object) -> bool:
-        return message_id in self._states
-
-    def __repr__(self) -> str:
-        return f"MessagesView({list(self._states)!r})"
+    __slots__ = ()
 
 
 class Reducer:

@@ -32,7 +32,16 @@ from ._errors import (
     ValidationError,
 )
 from ._limits import Bounds, Limits
-from ._merge import Report, Update, _check_index, _differences, _merge_into, _short, _type_name
+from ._merge import (
+    Report,
+    SnapshotView,
+    Update,
+    _check_index,
+    _differences,
+    _merge_into,
+    _short,
+    _type_name,
+)
 from ._text import TextBuffer
 
 if TYPE_CHECKING:
@@ -385,28 +394,10 @@ def _call_from(call: rm.ToolCall, raw: Mapping[str, Any]) -> _ToolCall:
 # ------------------------------------------------------------------------------- views
 
 
-class RunStepsView(Mapping[str, rm.RunStep]):
+class RunStepsView(SnapshotView[rm.RunStep]):
     """A live, read-only mapping of step id to its current snapshot, in order of creation."""
 
-    __slots__ = ("_states",)
-
-    def __init__(self, states: dict[str, _StepState]) -> None:
-        self._states = states
-
-    def __getitem__(self, step_id: str) -> rm.RunStep:
-        return self._states[step_id].build()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._states)
-
-    def __len__(self) -> int:
-        return len(self._states)
-
-    def __contains__(self, step_id: object) -> bool:
-        return step_id in self._states
-
-    def __repr__(self) -> str:
-        return f"RunStepsView({list(self._states)!r})"
+    __slots__ = ()
 
 
 @attrs.frozen(kw_only=True)
