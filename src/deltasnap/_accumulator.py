@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import AsyncIterable, Iterable, Iterator
+from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -15,7 +15,7 @@ from ._json import check_depth, loads
 from ._limits import Limits
 from ._merge import Reports
 from ._reducer import MessagesView, Reducer, Report, Update
-from ._sse import ServerSentEvent, SSEDecoder
+from ._sse import SSEDecoder
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -80,10 +80,10 @@ ERROR = "error"
 def _unquote(literal: str) -> str | None:
     """The value of a JSON string literal with escapes (None if they are bad)."""
     try:
-        value = json.loads(literal)
+        value, end = _scanstring(literal, 1)
     except ValueError:
         return None  # the general path reports it
-    return value if type(value) is str else None
+    return value if end == len(literal) else None
 
 
 @attrs.frozen
@@ -242,40 +242,54 @@ class Accumulator:
 
     def _drain(self) -> list[Update]:
         updates: list[Update] = []
-        next_event = self._decoder.next_event
+        decoder = self._decoder
         base = self._offset_base
-        while True:
-            try:
-                sse = next_event()
-            except DeltasnapError as err:
-                self._number += 1
-                self._fault(err.located(event_number=self._number))
-                continue
-            if sse is None:
-                return updates
-            self._number += 1
-            try:
-                updates += self._decode(sse, base)
-            except DeltasnapError as err:
-                self._fault(err)
+        text_delta = self.reducer.text_delta
+        fast_deltas = 0
+        try:
+            while True:
+                try:
+                    ready = decoder._take()
+                except DeltasnapError as err:
+                    self._number += 1
+                    self._fault(err.located(event_number=self._number))
+                    continue
+                if not ready:
+                    return updates
+                # Events are popped one at a time: if one raises (strict mode), the rest stay
+                # queued in the decoder for the next call.
+                popleft = ready.popleft
+                fast = not (self.keep_deltas or self.done)
+                while ready:
+                    event, raw, sse_id, _, _, offset = popleft()
+                    number = self._number = self._number + 1
+                    if fast and event == MESSAGE_DELTA:
+                        # Fast path: a plain text delta, recognised by shape, skips json.loads
+                        # and the general merge; the reducer declines (None) whenever the
+                        # general path must decide.
+                        match = _SPACED(raw) or _COMPACT(raw) or _LOOSE(raw)
+                        if match is not None:
+                            message_id, index, literal = match.groups()
+                            piece = literal[1:-1] if "\\" not in literal else _unquote(literal)
+                            if piece is not None:
+                                done = text_delta(message_id, int(index), piece, number)
+                                if done is not None:
+                                    fast_deltas += 1
+                                    updates += done or [Update("event", number, text=event)]
+                                    continue
+                    try:
+                        updates += self._decode(number, event, raw, sse_id, base + offset)
+                    except DeltasnapError as err:
+                        self._fault(err)
+                    fast = not (self.keep_deltas or self.done)
+        finally:
+            if fast_deltas:
+                self.event_counts[MESSAGE_DELTA] += fast_deltas
 
-    def _decode(self, sse: ServerSentEvent, base: int) -> list[Update]:
-        number = self._number
-        event = sse.event
-        raw = sse.data
-        if event == MESSAGE_DELTA and not self.keep_deltas and not self.done:
-            # Fast path: a plain text delta, recognised by shape, skips json.loads and the
-            # general merge; the reducer declines (None) whenever the general path must decide.
-            match = _SPACED(raw) or _COMPACT(raw) or _LOOSE(raw)
-            if match is not None:
-                message_id, index, literal = match.groups()
-                piece = literal[1:-1] if "\\" not in literal else _unquote(literal)
-                if piece is not None:
-                    updates = self.reducer.text_delta(message_id, int(index), piece, number)
-                    if updates is not None:
-                        self.event_counts[event] += 1  # (never after done: checked above)
-                        return updates or [Update("event", number, text=event)]
-        offset = base + sse.offset
+    def _decode(
+        self, number: int, event: str, raw: str, sse_id: str | None, offset: int
+    ) -> list[Update]:
+        """The general path: parse the event's data and apply it."""
         if event == DONE and raw.strip() == "[DONE]":
             data: Any = raw
         else:
@@ -283,7 +297,7 @@ class Accumulator:
                 data = loads(raw, self.limits.max_json_depth)
             except DeltasnapError as err:
                 raise err.located(event_number=number, byte_offset=offset, event=event) from None
-        return self._apply(number, event, data, offset, sse.id)
+        return self._apply(number, event, data, offset, sse_id)
 
     def _count(self, event: str, number: int, offset: int | None) -> None:
         self.event_counts[event] += 1

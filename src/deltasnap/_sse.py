@@ -76,6 +76,10 @@ _set_event, _set_data, _set_id, _set_retry, _set_number, _set_offset = (
 )
 
 
+#: An event not built yet: ``ServerSentEvent``'s fields in order.
+RawEvent = tuple[str, str, str | None, int | None, int, int]
+
+
 def _new_event(
     event: str, data: str, id: str | None, retry: int | None, number: int, offset: int
 ) -> ServerSentEvent:
@@ -182,8 +186,9 @@ class SSEDecoder:
         # The retry value set inside the current event, and the number of dispatched events.
         self._event_retry: int | None = None
         self._number = 0
-        # Events decoded but not handed out yet, and the error found after them.
-        self._ready: deque[ServerSentEvent] = deque()
+        # Events decoded but not handed out yet (as _new_event() arguments), and the error found
+        # after them.
+        self._ready: deque[RawEvent] = deque()
         self._error: DecodeError | None = None
         self._types: dict[bytes, str] = {}
 
@@ -248,7 +253,25 @@ class SSEDecoder:
                     return None
                 self._error = None
                 raise error
-        return ready.popleft()
+        return _new_event(*ready.popleft())
+
+    def _take(self) -> deque[RawEvent]:
+        """The events that are ready, as ``(event, data, id, retry, number, offset)`` tuples.
+
+        For a consumer in this package that handles events in bulk (the Accumulator): it pops
+        them from the returned queue itself, so events it has not taken stay queued if it stops
+        with an exception.  Empty when more input is needed; raises a pending error when no
+        event comes before it, exactly like ``next_event()``.
+        """
+        ready = self._ready
+        if not ready:
+            self._pump()
+            if not ready:
+                error = self._error
+                if error is not None:
+                    self._error = None
+                    raise error
+        return ready
 
     def _drain(self) -> list[ServerSentEvent]:
         """Every event that is complete (feed() and close())."""
@@ -257,14 +280,15 @@ class SSEDecoder:
         while True:
             self._pump()
             if ready:
-                events.extend(ready)
+                events.extend([_new_event(*raw) for raw in ready])
                 ready.clear()
                 continue
             error = self._error
             if error is None:
                 return events
             self._error = None
-            ready.extend(events)  # decoded already: handed out first by the next call
+            # decoded already: handed out first by the next call
+            ready.extend([attrs.astuple(event, recurse=False) for event in events])
             raise error
 
     def _pump(self) -> None:
@@ -290,6 +314,10 @@ class SSEDecoder:
         data = self._data
         errors = self._errors
         types = self._types
+        # the id and retry buffers change only in _field(): reloaded after each call to it
+        id_buffer = self._id_buffer
+        event_retry = self._event_retry
+        last_id = self.last_event_id
         append = self._ready.append
         error: DecodeError | None = None
         line = b""
@@ -313,28 +341,23 @@ class SSEDecoder:
                     elif line == b"event":
                         etype = ""
                     else:
+                        self._event_retry = event_retry
                         self._field(line)
+                        id_buffer = self._id_buffer
+                        event_retry = self._event_retry
                     continue
                 # A blank line: dispatch the event if there is data, and reset the buffers.
                 off += sep
-                self.last_event_id = self._id_buffer
+                last_id = id_buffer
                 if data:
                     number += 1
-                    append(
-                        _new_event(
-                            etype or "message",
-                            "\n".join(data),
-                            self._id_buffer,
-                            self._event_retry,
-                            number,
-                            start,
-                        )
-                    )
+                    joined = data[0] if len(data) == 1 else "\n".join(data)
+                    append((etype or "message", joined, id_buffer, event_retry, number, start))
                     data.clear()
                 start = off
                 limit_end = off + limit
                 etype = ""
-                self._event_retry = None
+                event_retry = None
         except UnicodeDecodeError as exc:
             error = DecodeError(
                 f"invalid UTF-8: {exc.reason}",
@@ -347,6 +370,8 @@ class SSEDecoder:
         self._event_start = start
         self._number = number
         self._etype = etype
+        self._event_retry = event_retry
+        self.last_event_id = last_id
         if error is not None:
             self._drop(error)
 
