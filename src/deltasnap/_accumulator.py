@@ -72,6 +72,10 @@ _TEXT_DELTA_SHAPES = tuple(
 
 _SPACED, _COMPACT, _LOOSE = _TEXT_DELTA_SHAPES
 
+# Building the commonest Update without NamedTuple.__new__'s argument handling (hot path).
+_new_update = tuple.__new__
+_NO_MORE = (None,) * (len(Update._fields) - 6)
+
 
 DONE = "done"
 ERROR = "error"
@@ -172,9 +176,13 @@ class Accumulator:
 
     def feed(self, chunk: bytes | str) -> list[Update]:
         """Feed the next chunk of the stream; return what changed."""
-        decoder = self._decoder
-        decoder.receive(chunk)
+        self._decoder.receive(chunk)
         return self._drain()
+
+    def _feed_quietly(self, chunk: bytes | str) -> None:
+        """``feed`` without building the updates (for callers that do not read them)."""
+        self._decoder.receive(chunk)
+        self._drain(quiet=True)
 
     def close(self) -> list[Update]:
         """End of input: flush, and report a truncated stream (snapshots are kept)."""
@@ -240,7 +248,8 @@ class Accumulator:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _drain(self) -> list[Update]:
+    def _drain(self, quiet: bool = False) -> list[Update]:
+        """Apply every event the decoder has ready; return their updates (none if ``quiet``)."""
         updates: list[Update] = []
         decoder = self._decoder
         base = self._offset_base
@@ -265,20 +274,27 @@ class Accumulator:
                     number = self._number = self._number + 1
                     if fast and event == MESSAGE_DELTA:
                         # Fast path: a plain text delta, recognised by shape, skips json.loads
-                        # and the general merge; the reducer declines (None) whenever the
-                        # general path must decide.
+                        # and the general merge; the reducer declines (False) whenever
+                        # the general path must decide.
                         match = _SPACED(raw) or _COMPACT(raw) or _LOOSE(raw)
                         if match is not None:
-                            message_id, index, literal = match.groups()
+                            message_id, digits, literal = match.groups()
                             piece = literal[1:-1] if "\\" not in literal else _unquote(literal)
-                            if piece is not None:
-                                done = text_delta(message_id, int(index), piece, number)
-                                if done is not None:
-                                    fast_deltas += 1
-                                    updates += done or [Update("event", number, text=event)]
+                            index = int(digits)
+                            if piece is not None and text_delta(message_id, index, piece):
+                                fast_deltas += 1
+                                if quiet:
                                     continue
+                                if piece:
+                                    fields = ("text", number, message_id, index, None, piece)
+                                    updates.append(_new_update(Update, fields + _NO_MORE))
+                                else:
+                                    updates.append(Update("event", number, text=event))
+                                continue
                     try:
-                        updates += self._decode(number, event, raw, sse_id, base + offset)
+                        done = self._decode(number, event, raw, sse_id, base + offset)
+                        if not quiet:
+                            updates += done
                     except DeltasnapError as err:
                         self._fault(err)
                     fast = not (self.keep_deltas or self.done)

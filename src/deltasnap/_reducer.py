@@ -240,11 +240,6 @@ def _init_kwargs(message: m.Message) -> dict[str, Any]:
     return {name: getattr(message, name) for name in _MESSAGE_FIELDS}
 
 
-# Building the commonest Update without NamedTuple.__new__'s argument handling (hot path).
-_new_update = tuple.__new__
-_NO_STEP = (None,) * (len(Update._fields) - 6)
-
-
 class _MessageState:
     __slots__ = ("header", "json", "normal", "order", "parts", "snapshot", "text", "top")
 
@@ -394,32 +389,31 @@ class Reducer:
                 step_id=ident if event.startswith(_STEP_EVENTS) else None,
             ) from err.__cause__
 
-    def text_delta(
-        self, message_id: str, index: int, piece: str, number: int
-    ) -> list[Update] | None:
+    def text_delta(self, message_id: str, index: int, piece: str) -> bool:
         """Fast path for the commonest event: more text for a text part that already exists.
 
-        Same result as ``apply`` of the equivalent delta; returns None, having changed nothing,
-        whenever the general path has to decide (unknown message or part, another type).
+        Same snapshot as ``apply`` of the equivalent delta, whose update is
+        ``Update("text", number, message_id, index, text=piece)`` (none for an empty piece).
+        Returns False, having changed nothing, whenever the general path has to decide (unknown
+        message or part, another type, the text limit).
         """
         state = self._states.get(message_id)
         if state is None:
-            return None
+            return False
         part = state.parts.get(index)
         if type(part) is not _TextPart:
-            return None
+            return False
         text = state.text + len(piece)
         if text > self._bounds.text:
-            return None  # the general path raises TextTooLong
+            return False  # the general path raises TextTooLong
         self.events_applied += 1
-        if not piece:
-            return []
-        state.text = text
-        part.buffer.append(piece)
-        part.cache = None
-        state.snapshot = None
-        state.json = state.normal = None
-        return [_new_update(Update, ("text", number, message_id, index, None, piece, *_NO_STEP))]
+        if piece:
+            state.text = text
+            part.buffer.append(piece)
+            part.cache = None
+            state.snapshot = None
+            state.json = state.normal = None
+        return True
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -71,6 +71,15 @@ def _finish(acc: Accumulator, saw_events: bool) -> list[Update]:
     return acc.close()
 
 
+def _feed_quietly(acc: Accumulator, item: Any) -> bool:
+    """Feed one item without building updates; True if it was an event object."""
+    if isinstance(item, _TEXT_TYPES):
+        acc._feed_quietly(bytes(item) if isinstance(item, bytearray | memoryview) else item)
+        return False
+    _feed_item(acc, item)
+    return True
+
+
 def iter_updates(acc: Accumulator, source: Any) -> Iterator[Update]:
     """Feed ``source`` into ``acc``, yielding each update as it happens, then close."""
     saw_events = False
@@ -110,8 +119,10 @@ def accumulate(
     acc = accumulator if accumulator is not None else Accumulator(**options)
     if accumulator is not None and (acc.closed or acc.done):
         acc.new_segment()
-    for _ in iter_updates(acc, source):
-        pass
+    saw_events = False
+    for item in _items(source):
+        saw_events = _feed_quietly(acc, item) or saw_events
+    _finish(acc, saw_events)
     return acc
 
 
@@ -122,6 +133,10 @@ async def aaccumulate(
     acc = accumulator if accumulator is not None else Accumulator(**options)
     if accumulator is not None and (acc.closed or acc.done):
         acc.new_segment()
-    async for _ in aiter_updates(acc, source):
-        pass
+    if not isinstance(source, AsyncIterable):
+        return accumulate(source, accumulator=acc)
+    saw_events = False
+    async for item in source:
+        saw_events = _feed_quietly(acc, item) or saw_events
+    _finish(acc, saw_events)
     return acc
