@@ -11,10 +11,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from deltasnap import Accumulator, aaccumulate, accumulate, unstructure
+from deltasnap import Accumulator, DeltasnapError, aaccumulate, accumulate, unstructure
 
-from conftest import expected, stream_path
+from conftest import STREAM_NAMES, expected, stream_path
+from strategies import chunked as chunked_at
+from strategies import mutated_streams
 
 BASIC = expected("basic")
 
@@ -143,3 +147,46 @@ def test_unsupported_source() -> None:
         accumulate(42)
     with pytest.raises(TypeError):
         accumulate([1, 2])
+
+
+CAPTURES = [stream_path(name).read_bytes() for name in STREAM_NAMES]
+
+
+def _state(acc: Accumulator) -> tuple[Any, ...]:
+    """Everything an accumulator ends with that a reader can see."""
+    return (
+        final(acc),
+        list(acc.reports),
+        acc.reports.dropped,
+        dict(acc.event_counts),
+        acc.events,
+        acc.done,
+        acc.truncated,
+        acc.bytes_received,
+    )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), sizes=st.lists(st.integers(1, 300), max_size=30), strict=st.booleans())
+def test_accumulate_feeds_quietly_to_the_same_end(
+    data: st.DataObject, sizes: list[int], strict: bool
+) -> None:
+    """accumulate() builds no updates, yet ends exactly where feeding chunk by chunk ends,
+    including on mutated streams and at the same strict-mode error."""
+    stream = data.draw(mutated_streams(CAPTURES))
+    pieces = chunked_at(stream, sizes)
+    quiet = Accumulator(strict=strict)
+    loud = Accumulator(strict=strict)
+    errors: list[str] = []
+    try:
+        accumulate(pieces, accumulator=quiet)
+    except DeltasnapError as err:
+        errors.append(repr(err))
+    try:
+        for piece in pieces:
+            loud.feed(piece)
+        loud.close()
+    except DeltasnapError as err:
+        errors.append(repr(err))
+    assert len(errors) in (0, 2) and len(set(errors)) <= 1
+    assert _state(quiet) == _state(loud)
