@@ -146,7 +146,7 @@ def test_n_deltas_honored(kw: dict[str, Any]) -> None:
     evs = events(stream)
     assert sum(name == "thread.message.delta" for name, _ in evs) == kw["n_deltas"]
     assert stream.n_events == len(evs) == len(stream.payloads)
-    assert [data for _, data in evs] == stream.payloads
+    assert tuple(data for _, data in evs) == stream.payloads
     assert len(stream.expected) == kw.get("n_messages", 1)
 
 

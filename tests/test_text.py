@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -28,3 +30,21 @@ def test_refs_read_their_own_prefix(pieces: list[str], data: st.DataObject) -> N
 def test_resolve_passes_str_through() -> None:
     """resolve() returns a str unchanged."""
     assert resolve("abc") == "abc"
+
+
+@given(st.integers(0, 1500), st.randoms(use_true_random=False))
+def test_long_unread_runs_are_joined_faithfully(n: int, rnd: random.Random) -> None:
+    """Hundreds of unread pieces (joined into runs along the way) read back exactly."""
+    pieces = [rnd.choice(["a", "bc", "dé\n", ""]) for _ in range(n)]
+    buf = TextBuffer("start:")
+    refs = []
+    for k, piece in enumerate(pieces, start=1):
+        buf.append(piece)
+        if rnd.randrange(100) == 0:
+            refs.append((k, buf.ref()))
+        if rnd.randrange(400) == 0:
+            assert buf.text() == "start:" + "".join(pieces[:k])
+    for k, ref in refs:
+        assert resolve(ref) == "start:" + "".join(pieces[:k])
+    assert buf.text() == "start:" + "".join(pieces)
+    assert len(buf) == len(buf.text())

@@ -21,7 +21,9 @@ read, joined), by one C-level ``split`` on the chunk's line end (LF, CRLF or CR)
 line-end styles is split into runs of one style with a few C-level searches per run.  Bytes are
 never rescanned across chunks: an incomplete last line waits in a ``bytearray`` that only grows,
 and is joined with the rest of its line once.  Lines are parsed by bytes prefix (``data: ``,
-``event:``) before any decoding, and ``event:`` lines are cached by their raw bytes.
+``event:``) before any decoding, and ``event:`` lines are cached by their raw bytes.  Decoded
+events wait as plain tuples; ``next_event()`` builds the ``ServerSentEvent``, while the package's
+own Accumulator takes the tuples in bulk (``_take()``) and never builds one.
 """
 
 from __future__ import annotations

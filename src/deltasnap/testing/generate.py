@@ -57,7 +57,7 @@ class GeneratedStream:
     """Message id -> the final message JSON, as its completed/incomplete event carries it."""
     n_events: int
     """Number of SSE events in ``data``, the final ``done`` event included."""
-    payloads: list[str] = attrs.field(repr=False)
+    payloads: tuple[str, ...] = attrs.field(repr=False)
     """The ``data:`` payload of every event, in order (the last one is ``[DONE]``)."""
     expected_steps: dict[str, JSONObject] = attrs.field(factory=dict, repr=False)
     """Run step id -> the final run step JSON (only with ``run_steps=True``)."""
@@ -278,7 +278,7 @@ class _Builder:
             data=data,
             expected=expected,
             n_events=len(payloads),
-            payloads=payloads,
+            payloads=tuple(payloads),
             expected_steps=expected_steps,
         )
 
