@@ -915,6 +915,39 @@ def test_errors_and_limits_independent_of_chunking(
     assert outcomes(chunks, max_event_bytes=limit) == outcomes([stream], max_event_bytes=limit)
 
 
+@pytest.mark.parametrize("cut", [0, 1, 2])
+def test_split_crlf_counts_toward_the_event_size(cut: int) -> None:
+    """The LF of a CRLF that arrives in the next chunk still counts toward max_event_bytes
+    (found by hypothesis: the event passed the limit by that one byte only when split)."""
+    stream = b"data: 12345678\r\n\r\ndata: ok\r\n\r\n"  # first event: 14 + 2 = 16 bytes
+    at = stream.index(b"\r\n") + cut  # before, inside and after the first CRLF
+    for limit in (15, 16):
+        whole = outcomes([stream], max_event_bytes=limit)
+        assert outcomes([stream[:at], stream[at:]], max_event_bytes=limit) == whole
+        errors = [item for item in whole[0] if isinstance(item, tuple)]
+        assert errors == ([("EventTooLarge", 0, 1)] if limit == 15 else [])
+
+
+def test_cr_line_ends_never_delay_an_event() -> None:
+    """A CR ending a field line waits for the next byte (it may start a CRLF), but a blank line
+    dispatches at once, however the CRs are cut."""
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: x\r") == []
+    assert [e.data for e in decoder.feed(b"\r")] == ["x"]
+    assert [e.data for e in decoder.feed(b"data: y\r\r")] == ["y"]
+    assert [e.data for e in decoder.feed(b"\ndata: z\r\n\r")] == ["z"]
+
+
+def test_close_ends_a_held_line() -> None:
+    """At close(), a line whose CR was held back is a complete line."""
+    decoder = SSEDecoder()
+    decoder.receive(b"retry: 7\r")
+    assert decoder.close() == [] and decoder.retry == 7 and not decoder.truncated
+    decoder = SSEDecoder()
+    decoder.receive(b"data: cut\r")
+    assert decoder.close() == [] and decoder.truncated and decoder.discarded_bytes == 10
+
+
 @given(stream=sse_streams(), limit=st.integers(0, 60))
 def test_limit_drops_exactly_the_oversized_events(stream: bytes, limit: int) -> None:
     """With a limit, the events that come out are exactly the model's events not over the limit."""

@@ -3,7 +3,9 @@
 Bytes go in with any chunking (``receive``), complete events come out (``next_event``).  The
 decoder works on bytes, one complete line at a time, and decodes UTF-8 only once a line is
 complete, so multi-byte characters split across chunks are fine.  Lines end in CRLF, LF or CR (a
-CR at the end of one chunk and an LF at the start of the next are one line end).  A UTF-8 BOM at
+CR at the end of one chunk and an LF at the start of the next are one line end: a CR that ends a
+chunk and a non-blank line is held until the next byte, so that event sizes and the order of errors
+do not depend on the chunking; a blank line still dispatches at once).  A UTF-8 BOM at
 the very start of the stream is skipped.
 
 Here an *event* is every line from just after one blank line up to the next blank line (comments
@@ -108,7 +110,9 @@ class SSEDecoder:
         "_etype",
         "_event_retry",
         "_event_start",
+        "_final",
         "_groups",
+        "_held",
         "_id_buffer",
         "_inbox",
         "_it",
@@ -172,6 +176,10 @@ class SSEDecoder:
         self._tail = bytearray()
         # The last chunk ended in CR: an LF starting the next chunk belongs to that line end.
         self._skip_lf = False
+        # A CR held back from the end of the last chunk (see _split), and whether close() has
+        # begun (nothing more is held then).
+        self._held = b""
+        self._final = False
         # Stream offset where the next unprocessed line (or the incomplete tail) starts.
         self._off = 0
         # Where the current event started, and the offset its lines must not go past.
@@ -221,6 +229,9 @@ class SSEDecoder:
 
     def close(self) -> list[ServerSentEvent]:
         """End of input: return the events still complete; an unfinished event is discarded."""
+        self._final = True
+        if self._held and not self._inbox:
+            self._inbox.append(b"")  # a held CR ends its line now
         events = self._drain()
         if not self._closed:
             self._closed = True
@@ -328,11 +339,7 @@ class SSEDecoder:
                 if line:
                     off += len(line) + sep
                     if off > limit_end:
-                        error = EventTooLarge(
-                            f"event larger than max_event_bytes={self._max_event_bytes}",
-                            byte_offset=start,
-                            event_number=number + 1,
-                        )
+                        error = self._too_large(start, number + 1)
                         break
                     head = line[:6]
                     if head == b"data: ":
@@ -426,6 +433,14 @@ class SSEDecoder:
         self._skip_partial = partial
         return False
 
+    def _too_large(self, start: int, number: int) -> EventTooLarge:
+        """The error for event ``number``, starting at ``start``, going past the limit."""
+        return EventTooLarge(
+            f"event larger than max_event_bytes={self._max_event_bytes}",
+            byte_offset=start,
+            event_number=number,
+        )
+
     def _drop(self, error: DecodeError) -> None:
         """Make ``error`` pending and start dropping the rest of the current event."""
         self._error = error
@@ -450,13 +465,7 @@ class SSEDecoder:
                     self._discard_tail()
                 elif self._off + len(self._tail) > self._limit_end:
                     # A line that never ends must not grow the buffer past the limit.
-                    self._drop(
-                        EventTooLarge(
-                            f"event larger than max_event_bytes={self._max_event_bytes}",
-                            byte_offset=self._event_start,
-                            event_number=self._number + 1,
-                        )
-                    )
+                    self._drop(self._too_large(self._event_start, self._number + 1))
                     self._discard_tail()
                     return False
             inbox = self._inbox
@@ -492,11 +501,24 @@ class SSEDecoder:
                 self._advance(3)
                 if not chunk:
                     return
-        if self._skip_lf:
+        if self._held:
+            chunk = self._held + chunk
+            self._held = b""
+        if self._skip_lf:  # (never while a CR is held)
             self._skip_lf = False
             if chunk[0] == 10:  # b"\n"
                 chunk = chunk[1:]
                 self._advance(1)
+                if not chunk:
+                    return
+        if chunk[-1] == 13 and not self._final:  # b"\r"
+            # A CR ending a non-blank line may be the first half of a CRLF: the line waits for
+            # the next byte, so that its size (for max_event_bytes) and the order of its errors
+            # do not depend on where the chunks were cut. A blank line dispatches at once.
+            before = chunk[-2] if len(chunk) > 1 else (10 if not self._tail else 0)
+            if before != 10 and before != 13:
+                self._held = b"\r"
+                chunk = chunk[:-1]
                 if not chunk:
                     return
         groups: list[tuple[list[bytes], int]]
