@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from typing import Any
 
 import pytest
@@ -250,3 +252,23 @@ def test_fast_path_equals_general_path(
     assert final(fast) == final(general)
     assert fast.reports == general.reports
     assert fast.event_counts == general.event_counts
+
+
+@pytest.mark.parametrize("name", STREAM_NAMES)
+def test_freed_without_the_cycle_collector(name: str) -> None:
+    """A dropped accumulator (views read, a bad event reported) is freed by reference counting
+    alone: its state holds no reference cycle, so big snapshots do not wait for the collector."""
+    gc.collect()
+    gc.disable()
+    try:
+        acc = run(stream_bytes(name) + b"event: thread.message.delta\ndata: {bad\n\n")
+        assert acc.reports
+        list(acc.messages.values())
+        list(acc.reducer.run_steps.values())
+        list(acc.reducer.runs.values())
+        _ = acc.reducer.run
+        refs = [weakref.ref(acc), weakref.ref(acc.reducer), weakref.ref(acc.reducer._runs)]
+        del acc
+        assert [ref() for ref in refs] == [None, None, None]
+    finally:
+        gc.enable()

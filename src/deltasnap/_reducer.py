@@ -295,6 +295,16 @@ class MessagesView(SnapshotView[m.Message]):
     __slots__ = ()
 
 
+# Message event -> the Reducer method that handles it.
+_MESSAGE_HANDLERS = {
+    MESSAGE_DELTA: "_on_delta",
+    MESSAGE_CREATED: "_on_created",
+    MESSAGE_IN_PROGRESS: "_on_in_progress",
+    MESSAGE_COMPLETED: "_on_final",
+    MESSAGE_INCOMPLETE: "_on_final",
+}
+
+
 class Reducer:
     """Merge decoded stream events into per-message snapshots, following the merge contract.
 
@@ -314,14 +324,10 @@ class Reducer:
         self._states: dict[str, _MessageState] = {}
         self._view = MessagesView(self._states)
         self._runs = RunTracker(self)
-        self._handlers = {
-            MESSAGE_DELTA: self._on_delta,
-            MESSAGE_CREATED: self._on_created,
-            MESSAGE_IN_PROGRESS: self._on_in_progress,
-            MESSAGE_COMPLETED: self._on_final,
-            MESSAGE_INCOMPLETE: self._on_final,
-            **self._runs.handlers(),  # thread.run.* and thread.run.step.*
-        }
+        # Message events go to this class's methods (looked up per event, so that the reducer
+        # holds no bound method of itself: no reference cycle, and a dropped reducer is freed
+        # at once); thread.run.* and thread.run.step.* go to the run tracker's.
+        self._handlers = self._runs.handlers()
 
     @property
     def messages(self) -> MessagesView:
@@ -336,7 +342,7 @@ class Reducer:
     @property
     def runs(self) -> RunsView:
         """Run id → RunView (run object, statuses seen, steps, messages), in first appearance."""
-        return self._runs.runs
+        return RunsView(self._runs)
 
     @property
     def run(self) -> RunView | None:
@@ -370,7 +376,8 @@ class Reducer:
         Accumulator does, while parsing), so it is not walked again."""
         self.events_applied += 1
         number = self.events_applied if event_number is None else event_number
-        handler = self._handlers.get(event)
+        name = _MESSAGE_HANDLERS.get(event)
+        handler = self._handlers.get(event) if name is None else getattr(self, name)
         if handler is None:
             return []
         try:

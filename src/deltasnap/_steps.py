@@ -10,6 +10,7 @@ and cached; a delta rebuilds only the tool call (and output) it touched.
 from __future__ import annotations
 
 import bisect
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -477,7 +478,9 @@ class RunTracker:
     """The run and run-step half of the reducer: handlers for ``thread.run.*`` events."""
 
     def __init__(self, reducer: Reducer) -> None:
-        self._reducer = reducer
+        # A weak proxy: the reducer holds the tracker (and its handlers), not the other way
+        # round, so that the two make no reference cycle.
+        self._reducer: Reducer = weakref.proxy(reducer)
         self._limits = reducer.limits
         self._bounds = Bounds(reducer.limits)
         self._steps: dict[str, _StepState] = {}
@@ -485,7 +488,6 @@ class RunTracker:
         self._latest: str | None = None
         self._views: dict[str, tuple[int, RunView]] = {}
         self.steps = RunStepsView(self._steps)
-        self.runs = RunsView(self)
 
     def handlers(self) -> dict[str, Handler]:
         """Event name -> handler, for the reducer's dispatch table."""
