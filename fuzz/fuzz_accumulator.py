@@ -45,6 +45,7 @@ TINY = Limits(
     max_outputs_per_tool_call=3,
     max_runs=3,
     max_reports=5,
+    max_kept_events=6,
 )
 # The same, keeping every report (so that every skipped event can be checked).
 TINY_ALL_REPORTS = attrs.evolve(TINY, max_reports=None)
@@ -66,6 +67,7 @@ def check_readable(acc: Accumulator) -> None:
     assert limits.max_steps is None or len(reducer.run_steps) <= limits.max_steps
     # close() may add one reports_dropped report past the limit
     assert limits.max_reports is None or len(acc.reports) <= limits.max_reports + 1
+    assert limits.max_kept_events is None or len(acc.events) <= limits.max_kept_events
 
 
 def _chunks(data: bytes, seed: int) -> Iterator[bytes]:

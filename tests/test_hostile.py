@@ -425,6 +425,20 @@ def test_max_reports_keeps_the_first_and_counts_the_rest() -> None:
     assert len(acc.reports) == 4
 
 
+def test_max_kept_events_bounds_the_event_log() -> None:
+    """Past max_kept_events, events are applied and counted but not kept; one report says so."""
+    event = sse("thread.run.in_progress", run_event("in_progress"))
+    acc = Accumulator(limits=Limits(max_kept_events=3))
+    acc.feed(event * 10)
+    assert len(acc.events) == 3 and acc.events_not_kept == 7
+    assert acc.event_counts["thread.run.in_progress"] == 10
+    assert kinds(acc) == ["events_not_kept"]
+    assert acc.reports[0].event_number == 4
+    kept = Accumulator(limits=Limits(max_kept_events=None))
+    kept.feed(event * 10)
+    assert len(kept.events) == 10 and kept.events_not_kept == 0 and kept.reports == []
+
+
 # -------------------------------------------------------------------- run-step limits
 
 STEP_START = sse("thread.run.step.created", step_created()) + sse(

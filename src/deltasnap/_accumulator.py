@@ -12,7 +12,7 @@ import attrs
 
 from ._errors import DeltasnapError, InvalidJSON, StrictModeError
 from ._json import check_depth, loads
-from ._limits import Limits
+from ._limits import UNLIMITED, Limits
 from ._merge import Reports
 from ._reducer import MessagesView, Reducer, Report, Update
 from ._sse import SSEDecoder
@@ -129,7 +129,8 @@ class Accumulator:
     and reason) and everything accumulated so far stays; ``strict=True`` raises at the first one.
     Either way a bad event changes no snapshot. ``limits`` bounds what a stream may make it hold
     (see ``Limits``). Every event the reducer accepted except the (many) deltas is kept in
-    ``events``; ``keep_deltas=True`` keeps those too. ``event_counts`` counts every event by name.
+    ``events`` (up to ``Limits.max_kept_events``); ``keep_deltas=True`` keeps those too.
+    ``event_counts`` counts every event by name.
     """
 
     def __init__(
@@ -145,6 +146,9 @@ class Accumulator:
         self.strict = strict
         self.keep_deltas = keep_deltas
         self.events: list[StreamEvent] = []
+        #: Applied events not kept in ``events`` (past ``Limits.max_kept_events``).
+        self.events_not_kept = 0
+        self._max_kept = UNLIMITED if limits.max_kept_events is None else limits.max_kept_events
         self.event_counts: Counter[str] = Counter()
         self.server_errors: list[ServerError] = []
         self.done = False
@@ -330,7 +334,7 @@ class Accumulator:
         self._count(event, number, offset)
         updates = self.reducer._apply(event, data, number, offset, depth_checked=True)
         if self.keep_deltas or event not in _DELTA_EVENTS:
-            self.events.append(StreamEvent(number, event, data, offset, sse_id))
+            self._keep(StreamEvent(number, event, data, offset, sse_id))
         if updates:
             return updates
         if event == DONE:
@@ -344,6 +348,17 @@ class Accumulator:
             self._report("server_error", str(err), number)
             return [Update("error", number, text=err.reason)]
         return [Update("event", number, text=event)]
+
+    def _keep(self, event: StreamEvent) -> None:
+        """Keep an applied event in ``events``, up to ``Limits.max_kept_events``."""
+        if len(self.events) < self._max_kept:
+            self.events.append(event)
+            return
+        if not self.events_not_kept:
+            limit = self.limits.max_kept_events
+            reason = f"events from this one on are applied but not kept (max_kept_events={limit})"
+            self._report("events_not_kept", reason, event.number)
+        self.events_not_kept += 1
 
     def _report(self, kind: str, reason: str, number: int | None = None) -> None:
         self.reducer.reports.append(

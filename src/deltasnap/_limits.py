@@ -73,6 +73,9 @@ class Limits:
     """Runs one stream may name in run events (TooManyRuns)."""
     max_reports: int | None = _limit(10_000)
     """Reports kept (no error: later ones are only counted, in ``reports.dropped``)."""
+    max_kept_events: int | None = _limit(100_000)
+    """Events kept in ``Accumulator.events`` (no error: later ones are applied and counted in
+    ``event_counts`` but not kept; one ``events_not_kept`` report says so)."""
 
     @classmethod
     def unlimited(cls) -> Limits:
@@ -93,6 +96,7 @@ class Limits:
             max_outputs_per_tool_call=None,
             max_runs=None,
             max_reports=None,
+            max_kept_events=None,
         )
 
 
