@@ -232,11 +232,12 @@ def _new_part(kind: str) -> _Part:
     return _OtherPart(kind)
 
 
-_MESSAGE_FIELDS = tuple(f.name for f in attrs.fields(m.Message))
+_MESSAGE_FIELDS = tuple(f.name for f in attrs.fields(m.Message) if f.name != "content")
 
 
 def _init_kwargs(message: m.Message) -> dict[str, Any]:
-    """A message's fields as constructor arguments (cheaper than attrs.evolve on a hot path)."""
+    """A message's fields but its content, as constructor arguments (so that a new snapshot is
+    built with new content more cheaply than by attrs.evolve)."""
     return {name: getattr(message, name) for name in _MESSAGE_FIELDS}
 
 
@@ -245,7 +246,8 @@ class _MessageState:
 
     def __init__(self, top: dict[str, Any], text: int = 0) -> None:
         self.top = top
-        self.header: m.Message | None = None
+        # the snapshot's fields but its content, as constructor arguments (built when needed)
+        self.header: dict[str, Any] | None = None
         self.parts: dict[int, _Part] = {}
         self.order: list[int] = []
         self.snapshot: m.Message | None = None
@@ -278,11 +280,13 @@ class _MessageState:
 
     def build(self) -> m.Message:
         if self.snapshot is None:
-            if self.header is None:
-                self.header = structure({**self.top, "content": []}, m.Message)
-            fields = _init_kwargs(self.header)
-            fields["content"] = tuple(self.parts[i].build() for i in self.order)
-            self.snapshot = m.Message(**fields)
+            header = self.header
+            if header is None:
+                header = self.header = _init_kwargs(
+                    structure({**self.top, "content": []}, m.Message)
+                )
+            content = tuple([self.parts[i].build() for i in self.order])
+            self.snapshot = m.Message(**header, content=content)
         return self.snapshot
 
 
@@ -465,7 +469,7 @@ class Reducer:
         if message is None:
             message = structure(data, m.Message)
         state = _MessageState({k: v for k, v in data.items() if k != "content"}, text)
-        state.header = attrs.evolve(message, content=())
+        state.header = _init_kwargs(message)
         for index, (block, raw) in enumerate(
             zip(message.content, data.get("content") or (), strict=True)
         ):

@@ -80,6 +80,9 @@ _set_event, _set_data, _set_id, _set_retry, _set_number, _set_offset = (
 )
 
 
+# The current group of lines when there is none left to read.
+_NO_LINES: Iterator[bytes] = iter(())
+
 #: An event not built yet: ``ServerSentEvent``'s fields in order.
 RawEvent = tuple[str, str, str | None, int | None, int, int]
 
@@ -167,7 +170,7 @@ class SSEDecoder:
         # The first bytes of the stream until we know whether they start with a BOM (None: done).
         self._bom: bytes | None = b""
         # Complete lines not processed yet: the group being read (with its line-end length) ...
-        self._it: Iterator[bytes] = iter(())
+        self._it: Iterator[bytes] = _NO_LINES
         self._sep = 1
         # ... and the groups after it (a chunk mixing line-end styles makes several).
         self._groups: deque[tuple[list[bytes], int]] = deque()
@@ -308,7 +311,7 @@ class SSEDecoder:
         """Decode until some event is ready, an error is pending, or more input is needed."""
         ready = self._ready
         while self._error is None:
-            if not self._skipping or self._skip():
+            if self._it is not _NO_LINES and (not self._skipping or self._skip()):
                 self._scan()
                 if ready or self._error is not None:
                     return
@@ -367,6 +370,8 @@ class SSEDecoder:
                 limit_end = off + limit
                 etype = ""
                 event_retry = None
+            else:
+                self._it = _NO_LINES  # the group is done: not scanned again
         except UnicodeDecodeError as exc:
             error = DecodeError(
                 f"invalid UTF-8: {exc.reason}",
@@ -431,6 +436,7 @@ class SSEDecoder:
                 return True  # (the event type and retry were reset when dropping began)
         self._off = off
         self._skip_partial = partial
+        self._it = _NO_LINES
         return False
 
     def _too_large(self, start: int, number: int) -> EventTooLarge:
