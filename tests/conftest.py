@@ -45,3 +45,25 @@ def simple_events(name: str) -> list[tuple[str, Any]]:
 def message_stream(request: pytest.FixtureRequest) -> str:
     """Each reference capture that carries messages."""
     return str(request.param)
+
+
+class JoinCounter:
+    """How many times TextBuffer.text() ran (each read of streamed text joins at most once)."""
+
+    count = 0
+
+
+@pytest.fixture
+def text_joins(monkeypatch: pytest.MonkeyPatch) -> JoinCounter:
+    """Count TextBuffer.text() calls for the rest of the test."""
+    from deltasnap._text import TextBuffer
+
+    counter = JoinCounter()
+    original = TextBuffer.text
+
+    def counting(self: TextBuffer, length: int | None = None) -> str:
+        counter.count += 1
+        return original(self, length)
+
+    monkeypatch.setattr(TextBuffer, "text", counting)
+    return counter

@@ -21,9 +21,8 @@ from deltasnap import (
     ValidationError,
     unstructure,
 )
-from deltasnap._text import TextBuffer
 
-from conftest import MESSAGE_STREAMS, expected, simple_events
+from conftest import MESSAGE_STREAMS, JoinCounter, expected, simple_events
 from strategies import interleavings, message_events, messages, multi_message_streams
 
 
@@ -516,25 +515,16 @@ def test_errors_share_one_root() -> None:
 # ------------------------------------------------------------------------- linear cost
 
 
-def test_reading_snapshots_does_not_join_text(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reading_snapshots_does_not_join_text(text_joins: JoinCounter) -> None:
     """Taking a snapshot after every delta joins no text until the text itself is read."""
-    joins = 0
-    original = TextBuffer.text
-
-    def counting(self: TextBuffer, length: int | None = None) -> str:
-        nonlocal joins
-        joins += 1
-        return original(self, length)
-
-    monkeypatch.setattr(TextBuffer, "text", counting)
     reducer = Reducer()
     reducer.apply("thread.message.created", created())
     for i in range(2000):
         reducer.apply("thread.message.delta", delta(text(0, f"{i} ")))
         assert reducer.messages["msg_1"].content  # snapshot built, text untouched
-    assert joins == 0
+    assert text_joins.count == 0
     value = reducer.messages["msg_1"].content[0].text.value  # type: ignore[union-attr]
-    assert joins == 1
+    assert text_joins.count == 1
     assert value.startswith("0 1 2 ") and value.endswith("1999 ")
 
 

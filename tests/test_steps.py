@@ -25,9 +25,8 @@ from deltasnap import (
     ValidationError,
     unstructure,
 )
-from deltasnap._text import TextBuffer
 
-from conftest import expected, simple_events
+from conftest import JoinCounter, expected, simple_events
 from strategies import (
     code_delta,
     function_delta,
@@ -894,17 +893,8 @@ def test_bad_step_and_run_objects() -> None:
 # ------------------------------------------------------------------------- linear cost
 
 
-def test_reading_steps_does_not_join_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reading_steps_does_not_join_arguments(text_joins: JoinCounter) -> None:
     """Taking a step snapshot after every delta joins no text until the arguments are read."""
-    joins = 0
-    original = TextBuffer.text
-
-    def counting(self: TextBuffer, length: int | None = None) -> str:
-        nonlocal joins
-        joins += 1
-        return original(self, length)
-
-    monkeypatch.setattr(TextBuffer, "text", counting)
     reducer = Reducer()
     reducer.apply("thread.run.step.created", step_created())
     for i in range(2000):
@@ -916,13 +906,13 @@ def test_reading_steps_does_not_join_arguments(monkeypatch: pytest.MonkeyPatch) 
             ),
         )
         assert reducer.run_steps[STEP].step_details  # snapshot built, text untouched
-    assert joins == 0
+    assert text_joins.count == 0
     details = reducer.run_steps[STEP].step_details
     assert isinstance(details, ToolCallsStepDetails)
     call = details.tool_calls[0]
     assert isinstance(call, FunctionToolCall)
     assert call.function.arguments.endswith("1999 ")
-    assert joins == 1
+    assert text_joins.count == 1
 
 
 def test_untouched_calls_are_reused() -> None:

@@ -8,7 +8,7 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import attrs
 
-from ._errors import IndexTooLarge, InvalidIndex
+from ._errors import IndexTooLarge, InvalidIndex, LimitExceeded
 from ._limits import UNLIMITED
 
 __all__ = ["Report", "Reports", "SnapshotView", "Update"]
@@ -119,6 +119,28 @@ def _check_index(value: Any, what: str, bound: int, limit: str) -> int:
     if value > bound:
         raise IndexTooLarge(f"{what} index {value} is above {limit}={bound}")
     return value
+
+
+def _check_whole_list(
+    size: int,
+    holder: str,
+    too_many: tuple[type[LimitExceeded], str, int, str],
+    index: tuple[str, int, str, str],
+    **where: Any,
+) -> None:
+    """Check that a whole list of ``size`` items (say, a message's content) fits both the count
+    limit ``too_many`` = (error, items' name, bound, limit's name) and the index limit ``index`` =
+    (items' index name, bound, limit's name, error field for the index), as its deltas would have
+    to; ``where`` locates the list."""
+    error, items, count_bound, count_limit = too_many
+    what, index_bound, index_limit, field = index
+    if size > count_bound:
+        raise error(f"{holder} with {size} {items}, above {count_limit}={count_bound}", **where)
+    if size - 1 > index_bound:
+        where[field] = size - 1
+        raise IndexTooLarge(
+            f"{what} index {size - 1} is above {index_limit}={index_bound}", **where
+        )
 
 
 def _differences(ours: Any, theirs: Any, path: str, limit: int = 10) -> Iterator[str]:

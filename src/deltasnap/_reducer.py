@@ -36,6 +36,7 @@ from ._merge import (
     SnapshotView,
     Update,
     _check_index,
+    _check_whole_list,
     _differences,
     _merge_into,
     _short,
@@ -807,17 +808,12 @@ def _check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> i
     content = data.get("content")
     if type(content) is not list or not content:
         return 0
-    if len(content) > bounds.parts:
-        raise TooManyParts(
-            f"a message with {len(content)} content parts, above "
-            f"max_parts_per_message={limits.max_parts_per_message}"
-        )
-    if len(content) - 1 > bounds.content_index:
-        raise IndexTooLarge(
-            f"content index {len(content) - 1} is above "
-            f"max_content_index={limits.max_content_index}",
-            content_index=len(content) - 1,
-        )
+    _check_whole_list(
+        len(content),
+        "a message",
+        (TooManyParts, "content parts", bounds.parts, "max_parts_per_message"),
+        ("content", bounds.content_index, "max_content_index", "content_index"),
+    )
     text = 0
     for index, block in enumerate(content):
         if type(block) is not dict:
@@ -830,19 +826,13 @@ def _check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> i
             annotations = inner.get("annotations")
             if type(annotations) is not list or not annotations:
                 continue
-            if len(annotations) > bounds.annotations:
-                raise TooManyAnnotations(
-                    f"a text part with {len(annotations)} annotations, above "
-                    f"max_annotations_per_part={limits.max_annotations_per_part}",
-                    content_index=index,
-                )
-            if len(annotations) - 1 > bounds.annotation_index:
-                raise IndexTooLarge(
-                    f"annotation index {len(annotations) - 1} is above "
-                    f"max_annotation_index={limits.max_annotation_index}",
-                    content_index=index,
-                    annotation_index=len(annotations) - 1,
-                )
+            _check_whole_list(
+                len(annotations),
+                "a text part",
+                (TooManyAnnotations, "annotations", bounds.annotations, "max_annotations_per_part"),
+                ("annotation", bounds.annotation_index, "max_annotation_index", "annotation_index"),
+                content_index=index,
+            )
             for ann in annotations:
                 if type(ann) is dict:
                     text += _length(ann.get(_ANNOTATION_APPEND))

@@ -38,6 +38,7 @@ from ._merge import (
     SnapshotView,
     Update,
     _check_index,
+    _check_whole_list,
     _differences,
     _merge_into,
     _short,
@@ -904,17 +905,12 @@ def _check_step(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> int:
     calls = details.get("tool_calls") if type(details) is dict else None
     if type(calls) is not list or not calls:
         return 0
-    if len(calls) > bounds.tool_calls:
-        raise TooManyToolCalls(
-            f"a step with {len(calls)} tool calls, above "
-            f"max_tool_calls_per_step={limits.max_tool_calls_per_step}"
-        )
-    if len(calls) - 1 > bounds.tool_call_index:
-        raise IndexTooLarge(
-            f"tool call index {len(calls) - 1} is above "
-            f"max_tool_call_index={limits.max_tool_call_index}",
-            tool_call_index=len(calls) - 1,
-        )
+    _check_whole_list(
+        len(calls),
+        "a step",
+        (TooManyToolCalls, "tool calls", bounds.tool_calls, "max_tool_calls_per_step"),
+        ("tool call", bounds.tool_call_index, "max_tool_call_index", "tool_call_index"),
+    )
     text = 0
     for index, call in enumerate(calls):
         if type(call) is not dict:
@@ -925,19 +921,13 @@ def _check_step(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> int:
         outputs = obj.get("outputs") if type(obj) is dict else None
         if type(outputs) is not list or not outputs:
             continue
-        if len(outputs) > bounds.outputs:
-            raise TooManyOutputs(
-                f"a tool call with {len(outputs)} outputs, above "
-                f"max_outputs_per_tool_call={limits.max_outputs_per_tool_call}",
-                tool_call_index=index,
-            )
-        if len(outputs) - 1 > bounds.output_index:
-            raise IndexTooLarge(
-                f"output index {len(outputs) - 1} is above "
-                f"max_output_index={limits.max_output_index}",
-                tool_call_index=index,
-                output_index=len(outputs) - 1,
-            )
+        _check_whole_list(
+            len(outputs),
+            "a tool call",
+            (TooManyOutputs, "outputs", bounds.outputs, "max_outputs_per_tool_call"),
+            ("output", bounds.output_index, "max_output_index", "output_index"),
+            tool_call_index=index,
+        )
         for out in outputs:
             if type(out) is dict:
                 text += _output_length(out)
