@@ -344,6 +344,7 @@ def flatness(args: argparse.Namespace) -> dict[str, float]:
     ratio. Empty when the run lacks either size."""
     if not {FLAT_FROM, FLAT_TO} <= set(args.sizes):
         return {}
+    print(f"\nlinearity ({FLAT_FROM:,} and {FLAT_TO:,} deltas timed interleaved):", flush=True)
     chunks, events = {}, {}
     for n in (FLAT_FROM, FLAT_TO):
         stream = generate_stream(
@@ -692,8 +693,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(checks), flush=True)
     print(f"\ntiming ({args.clock} clock, SDK cap {args.cap_seconds:g} s):", flush=True)
     rows = benchmark(args)
-    if {FLAT_FROM, FLAT_TO} <= set(args.sizes):
-        print(f"\nlinearity ({FLAT_FROM:,} and {FLAT_TO:,} deltas timed interleaved):", flush=True)
     flat = flatness(args)
     results = table(rows)
     goals = targets_table(targets(rows, args, flat))

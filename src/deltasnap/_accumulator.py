@@ -296,9 +296,9 @@ class Accumulator:
                                     updates.append(Update("event", number, text=event))
                                 continue
                     try:
-                        done = self._decode(number, event, raw, sse_id, base + offset)
+                        applied = self._decode(number, event, raw, sse_id, base + offset)
                         if not quiet:
-                            updates += done
+                            updates += applied
                     except DeltasnapError as err:
                         self._fault(err)
                     fast = not (self.keep_deltas or self.done)

@@ -56,9 +56,14 @@ def _items(source: Any) -> Iterable[Any]:
     raise TypeError(f"cannot accumulate from {type(source).__name__}")
 
 
-def _feed_item(acc: Accumulator, item: Any) -> list[Update]:
+def _feed_item(acc: Accumulator, item: Any, *, quiet: bool = False) -> list[Update]:
+    """Feed one chunk or event object; ``quiet``: chunks build no updates (none returned)."""
     if isinstance(item, _TEXT_TYPES):
-        return acc.feed(bytes(item) if isinstance(item, bytearray | memoryview) else item)
+        chunk = bytes(item) if isinstance(item, bytearray | memoryview) else item
+        if quiet:
+            acc._feed_quietly(chunk)
+            return []
+        return acc.feed(chunk)
     if _is_event(item):
         return acc.feed_event(str(item.event), item.data)
     raise TypeError(f"expected bytes, str or an event object, got {type(item).__name__}")
@@ -69,15 +74,6 @@ def _finish(acc: Accumulator, saw_events: bool) -> list[Update]:
         # decoded-event sources (SDK objects) usually drop the final ``done``; that is not a cut
         acc.done = True
     return acc.close()
-
-
-def _feed_quietly(acc: Accumulator, item: Any) -> bool:
-    """Feed one item without building updates; True if it was an event object."""
-    if isinstance(item, _TEXT_TYPES):
-        acc._feed_quietly(bytes(item) if isinstance(item, bytearray | memoryview) else item)
-        return False
-    _feed_item(acc, item)
-    return True
 
 
 def iter_updates(acc: Accumulator, source: Any) -> Iterator[Update]:
@@ -121,7 +117,8 @@ def accumulate(
         acc.new_segment()
     saw_events = False
     for item in _items(source):
-        saw_events = _feed_quietly(acc, item) or saw_events
+        saw_events = saw_events or not isinstance(item, _TEXT_TYPES)
+        _feed_item(acc, item, quiet=True)
     _finish(acc, saw_events)
     return acc
 
@@ -137,6 +134,7 @@ async def aaccumulate(
         return accumulate(source, accumulator=acc)
     saw_events = False
     async for item in source:
-        saw_events = _feed_quietly(acc, item) or saw_events
+        saw_events = saw_events or not isinstance(item, _TEXT_TYPES)
+        _feed_item(acc, item, quiet=True)
     _finish(acc, saw_events)
     return acc

@@ -233,7 +233,7 @@ class SSEDecoder:
     def close(self) -> list[ServerSentEvent]:
         """End of input: return the events still complete; an unfinished event is discarded."""
         self._final = True
-        if self._held and not self._inbox:
+        if self._held:
             self._inbox.append(b"")  # a held CR ends its line now
         events = self._drain()
         if not self._closed:
@@ -260,16 +260,8 @@ class SSEDecoder:
         after the events before the offending one; that event is dropped, and calling again
         continues with the events after it.
         """
-        ready = self._ready
-        if not ready:
-            self._pump()
-            if not ready:
-                error = self._error
-                if error is None:
-                    return None
-                self._error = None
-                raise error
-        return _new_event(*ready.popleft())
+        ready = self._take()
+        return _new_event(*ready.popleft()) if ready else None
 
     def _take(self) -> deque[RawEvent]:
         """The events that are ready, as ``(event, data, id, retry, number, offset)`` tuples.
@@ -292,19 +284,18 @@ class SSEDecoder:
     def _drain(self) -> list[ServerSentEvent]:
         """Every event that is complete (feed() and close())."""
         ready = self._ready
-        events: list[ServerSentEvent] = []
+        raws: list[RawEvent] = []
         while True:
             self._pump()
             if ready:
-                events.extend([_new_event(*raw) for raw in ready])
+                raws.extend(ready)
                 ready.clear()
                 continue
             error = self._error
             if error is None:
-                return events
+                return [_new_event(*raw) for raw in raws]
             self._error = None
-            # decoded already: handed out first by the next call
-            ready.extend([attrs.astuple(event, recurse=False) for event in events])
+            ready.extend(raws)  # decoded already: handed out first by the next call
             raise error
 
     def _pump(self) -> None:
@@ -521,8 +512,8 @@ class SSEDecoder:
             # A CR ending a non-blank line may be the first half of a CRLF: the line waits for
             # the next byte, so that its size (for max_event_bytes) and the order of its errors
             # do not depend on where the chunks were cut. A blank line dispatches at once.
-            before = chunk[-2] if len(chunk) > 1 else (10 if not self._tail else 0)
-            if before != 10 and before != 13:
+            ends_field_line = chunk[-2] not in b"\r\n" if len(chunk) > 1 else bool(self._tail)
+            if ends_field_line:
                 self._held = b"\r"
                 chunk = chunk[:-1]
                 if not chunk:
