@@ -1,5 +1,6 @@
 """deltasnap: streamed Assistants-API runs into complete, typed Message snapshots."""
 
+from . import samples
 from ._accumulator import (
     Accumulator,
     ServerError,
@@ -143,6 +144,7 @@ from ._steps import (
     RunView,
 )
 from ._summary import summarize
+from ._version import __version__
 
 __all__ = [
     "Accumulator",
@@ -264,9 +266,11 @@ __all__ = [
     "Update",
     "Usage",
     "ValidationError",
+    "__version__",
     "aaccumulate",
     "accumulate",
     "converter",
+    "samples",
     "structure",
     "summarize",
     "unstructure",
