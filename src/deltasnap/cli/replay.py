@@ -167,8 +167,10 @@ def run(args: argparse.Namespace) -> int:
     stderr = sys.stderr
     acc = Accumulator(use_completed=not args.ignore_completed, strict=args.strict)
     reader = _Reader(args, stderr)
-    live = LiveText(out, lambda: _reduced(acc).run_steps) if args.live else None
     jsonl_updates = args.live and args.format == "jsonl"
+    live = (
+        None if jsonl_updates or not args.live else LiveText(out, lambda: _reduced(acc).run_steps)
+    )
     try:
         for update in acc.updates(reader.chunks()):
             if jsonl_updates:
