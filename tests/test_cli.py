@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+import deltasnap
 from deltasnap.cli import main
 
 from conftest import MESSAGE_STREAMS, expected, stream_path
 
-ROOT = Path(__file__).resolve().parents[1]
+SRC = Path(deltasnap.__file__).resolve().parents[1]  # the sources under test
 
 
 def replay(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -194,8 +195,6 @@ CODE_RUN = _sse(
 
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
     """``deltasnap --version`` prints the package's version and exits 0."""
-    import deltasnap
-
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == f"deltasnap {deltasnap.__version__}\n"
 
@@ -421,7 +420,7 @@ def test_progress_on_a_terminal_only(
 
 def _deltasnap(*args: str, **kwargs: object) -> subprocess.Popen[bytes]:
     """Start ``python -m deltasnap ARGS`` with this checkout's sources."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
     return subprocess.Popen([sys.executable, "-m", "deltasnap", *args], env=env, **kwargs)  # type: ignore[call-overload, no-any-return]
 
 

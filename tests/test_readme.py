@@ -177,7 +177,7 @@ def test_sh_command(command: str, tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "deltasnap", *words[1:]],
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        env={**os.environ, "PYTHONPATH": str(Path(deltasnap.__file__).resolve().parents[1])},
         capture_output=True,
         text=True,
         check=False,
