@@ -179,9 +179,11 @@ def run(args: argparse.Namespace) -> int:
             elif live is not None:
                 live.show(update)
     except InputError as err:
+        reader.finish()  # erase the progress line before saying why
         print(f"deltasnap: {err}", file=stderr)
         return EXIT_ERROR
     except DeltasnapError as err:
+        reader.finish()
         print(f"deltasnap: bad input: {err}", file=stderr)
         if live is not None:
             live.finish()
