@@ -21,9 +21,10 @@ SECTION = README.split("## Use it with…", 1)[1].split("\n## ", 1)[0]
 SNIPPETS = re.findall(r"```python\n(.*?)```", SECTION, re.S)
 
 
-def test_section_has_the_six_snippets() -> None:
-    """httpx, httpx async, requests, openai SDK events, a file and aiohttp each have a snippet."""
-    assert len(SNIPPETS) == 6
+def test_section_has_the_seven_snippets() -> None:
+    """httpx, httpx async, connect_sse, requests, openai SDK events, a file and aiohttp each have
+    a snippet."""
+    assert len(SNIPPETS) == 7
 
 
 @pytest.fixture(scope="module")
