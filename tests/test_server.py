@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -784,3 +785,22 @@ def test_limits_of_the_server_are_validated() -> None:
     ):
         with pytest.raises(ValueError):
             ReplayServer(b"", **bad)
+
+
+def test_records_do_not_hold_parsed_json() -> None:
+    """A kept request costs about its body's bytes, not the ~20x of its parsed JSON."""
+    content = b'{"stream": true, "items": [' + b"{}," * 350_000 + b"{}]}"  # ~1 MiB
+    with ReplayServer(CAPTURES["basic"]) as srv:
+        with httpx.Client(timeout=TIMEOUT) as client:
+            url = f"{srv.base_url}/threads/t/runs"
+            client.post(url, content=content).read()  # warm up the connection and the loop
+            tracemalloc.start()
+            try:
+                before = tracemalloc.get_traced_memory()[0]
+                for _ in range(4):
+                    assert client.post(url, content=content).status_code == 200
+                grown = tracemalloc.get_traced_memory()[0] - before
+            finally:
+                tracemalloc.stop()
+        assert len(srv.requests) == 5
+    assert grown < 3 * 4 * len(content)
