@@ -18,7 +18,7 @@ import pytest
 
 import deltasnap
 import deltasnap.httpx
-from deltasnap.testing import RecordedRequest, ReplayServer
+from deltasnap.testing import RecordedRequest, ReplayServer, Reply
 
 from conftest import MESSAGE_STREAMS, STREAM_NAMES, expected, stream_path
 
@@ -136,8 +136,6 @@ def test_cut_connection_keeps_snapshots(cut: int) -> None:
 
 def test_http_error_status_raises_server_error() -> None:
     """An HTTP error status becomes a ServerError carrying the API's error body."""
-    from deltasnap.testing import Reply
-
     body = b'{"error": {"message": "no such run", "type": "invalid_request_error", "code": null}}'
     with ReplayServer(lambda _: Reply(body, status=404)) as srv:
         with httpx.Client(base_url=srv.base_url) as client:
@@ -279,8 +277,6 @@ def test_a_huge_error_body_is_bounded_async() -> None:
 
 def test_a_long_api_error_message_is_excerpted() -> None:
     """An API error JSON within the limit keeps its data whole; its message text is excerpted."""
-    from deltasnap.testing import Reply
-
     error = {"error": {"message": "m" * 20_000, "type": "server_error", "code": "boom"}}
     with ReplayServer(lambda _: Reply(json.dumps(error).encode(), status=500)) as srv:
         with httpx.Client(base_url=srv.base_url) as client:
@@ -305,8 +301,6 @@ def broken_gzip(data: bytes, cut: int) -> bytes:
 @pytest.fixture(scope="module")
 def broken_server() -> Iterator[ReplayServer]:
     """Serves the basic capture gzip-encoded, with the encoding broken after 900 bytes."""
-    from deltasnap.testing import Reply
-
     body = broken_gzip(stream_path("basic").read_bytes(), 900)
     reply = Reply(body, headers={"content-encoding": "gzip"})
     with ReplayServer(lambda _: reply, chunk_size=64) as srv:
@@ -456,8 +450,6 @@ def test_aconnect_sse_yields_updates(server: ReplayServer) -> None:
 
 def test_a_json_response_is_not_an_event_stream() -> None:
     """A 200 JSON body (no "stream": true) raises NotAnEventStream on entering, with an excerpt."""
-    from deltasnap.testing import Reply
-
     run = json.dumps({"id": "run_1", "object": "thread.run", "pad": "p" * 100_000}).encode()
     reply = Reply(run, headers={"content-type": "application/json"})
     with ReplayServer(lambda _: reply, chunk_size=4096) as srv:
@@ -479,8 +471,6 @@ def test_a_json_response_is_not_an_event_stream() -> None:
 
 def test_connect_sse_refuses_other_content_types() -> None:
     """connect_sse wants text/event-stream exactly; text/plain is refused too."""
-    from deltasnap.testing import Reply
-
     reply = Reply(b"data: {}\n\n", headers={"content-type": "text/plain"})
     with ReplayServer(lambda _: reply) as srv:
         with httpx.Client(base_url=srv.base_url) as client:
@@ -491,8 +481,6 @@ def test_connect_sse_refuses_other_content_types() -> None:
 
 def test_connect_sse_error_status_raises_server_error() -> None:
     """An error status on connect_sse / aconnect_sse raises ServerError with the API's fields."""
-    from deltasnap.testing import Reply
-
     body = b'{"error": {"message": "no such thread", "type": "invalid_request_error"}}'
     with ReplayServer(lambda _: Reply(body, status=404)) as srv:
         with httpx.Client(base_url=srv.base_url) as client:
