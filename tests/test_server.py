@@ -346,7 +346,13 @@ def test_stop_ends_a_stream_in_progress() -> None:
 
 def test_options_are_validated() -> None:
     """Impossible options and non-loopback hosts are refused up front."""
-    for bad in ({"chunk_size": 0}, {"delay": -1}, {"cut_after": -1}, {"keepalive_every": 0}):
+    for bad in (
+        {"chunk_size": 0},
+        {"delay": -1},
+        {"delay": float("nan")},
+        {"cut_after": -1},
+        {"keepalive_every": 0},
+    ):
         with pytest.raises(ValueError):
             ReplayServer(b"", **bad)
     with pytest.raises(ValueError, match="loopback"):
@@ -638,6 +644,8 @@ def test_cli_refuses_remote_hosts(capsys: pytest.CaptureFixture[str]) -> None:
         (["x.sse", "--port", "99999"], "99999 is not in 0..65535"),
         (["x.sse", "--port", "-1"], "-1 is not in 0..65535"),
         (["x.sse", "--chunk-size", "0"], "0 is not in >= 1"),
+        (["x.sse", "--delay", "-1"], "-1 is not a finite number >= 0"),
+        (["x.sse", "--delay", "nan"], "nan is not a finite number >= 0"),
         ([], "give a capture FILE or --sample"),
         (["x.sse", "--sample"], "give a capture FILE or --sample"),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import random
 import re
 from collections.abc import Iterator, Mapping
@@ -36,8 +37,8 @@ class ReplayOptions:
         """Reject values that cannot describe a replay."""
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1, not {self.chunk_size}")
-        if self.delay < 0:
-            raise ValueError(f"delay must be >= 0, not {self.delay}")
+        if not 0 <= self.delay < math.inf:
+            raise ValueError(f"delay must be a finite number >= 0, not {self.delay}")
         if self.cut_after is not None and self.cut_after < 0:
             raise ValueError(f"cut_after must be >= 0, not {self.cut_after}")
         if self.keepalive_every is not None and self.keepalive_every < 1:

@@ -69,6 +69,17 @@ def _bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
     return convert
 
 
+def _non_negative(text: str) -> float:
+    """An argparse type: a finite number of seconds >= 0, else a one-line usage error."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text[:40]!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text[:40]} is not a finite number >= 0")
+    return value
+
+
 def _parser(prog: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog or "python -m deltasnap.testing.server",
@@ -89,7 +100,7 @@ def _parser(prog: str | None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--chunk-size", type=_bounded_int(1), default=64, help="bytes per write (default 64)"
     )
-    parser.add_argument("--delay", type=float, default=0.0, help="seconds between writes")
+    parser.add_argument("--delay", type=_non_negative, default=0.0, help="seconds between writes")
     parser.add_argument("--seed", type=int, help="random piece sizes (1..chunk-size), seeded")
     parser.add_argument(
         "--cut-after", type=_bounded_int(0), help="drop the connection after N body bytes"
