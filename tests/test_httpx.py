@@ -514,3 +514,23 @@ def test_import_without_httpx_names_the_extra() -> None:
     assert result.returncode == 1
     assert "ImportError" in result.stderr
     assert deltasnap.httpx.INSTALL_HINT in result.stderr
+
+
+def test_aconnect_sse_strict_raises_after_keeping_what_arrived() -> None:
+    """aconnect_sse with strict=True raises StreamInterrupted at a dropped connection, after
+    applying the bytes that arrived."""
+    data = stream_path("basic").read_bytes()
+
+    async def main(srv: ReplayServer) -> deltasnap.Accumulator:
+        async with httpx.AsyncClient(base_url=srv.base_url) as client:
+            async with deltasnap.httpx.aconnect_sse(
+                client, "POST", "/threads/t/runs", json=BODY, strict=True
+            ) as stream:
+                with pytest.raises(deltasnap.httpx.StreamInterrupted, match="connection lost"):
+                    await stream.accumulate()
+        return stream.accumulator
+
+    with ReplayServer(data, chunk_size=100, cut_after=900) as srv:
+        acc = asyncio.run(main(srv))
+    assert acc.bytes_received == 900 and final(acc) == arrived(acc) != {}
+    assert acc.closed and acc.truncated
