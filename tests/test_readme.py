@@ -64,9 +64,10 @@ def test_every_block_has_a_checked_language() -> None:
         assert code.startswith(("deltasnap replay", "DeltasnapError")), code
 
 
-def test_section_has_the_six_snippets() -> None:
-    """httpx, httpx async, requests, openai SDK events, a file and aiohttp each have a snippet."""
-    assert len(SNIPPETS) == 6
+def test_section_has_the_seven_snippets() -> None:
+    """httpx, httpx async, connect_sse, requests, openai SDK events, a file and aiohttp each have
+    a snippet."""
+    assert len(SNIPPETS) == 7
 
 
 @pytest.fixture(scope="module")

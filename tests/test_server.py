@@ -12,7 +12,9 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -21,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+import deltasnap
 from deltasnap.testing import RecordedRequest, ReplayOptions, ReplayServer, Reply
 from deltasnap.testing.server import main
 
@@ -343,7 +346,13 @@ def test_stop_ends_a_stream_in_progress() -> None:
 
 def test_options_are_validated() -> None:
     """Impossible options and non-loopback hosts are refused up front."""
-    for bad in ({"chunk_size": 0}, {"delay": -1}, {"cut_after": -1}, {"keepalive_every": 0}):
+    for bad in (
+        {"chunk_size": 0},
+        {"delay": -1},
+        {"delay": float("nan")},
+        {"cut_after": -1},
+        {"keepalive_every": 0},
+    ):
         with pytest.raises(ValueError):
             ReplayServer(b"", **bad)
     with pytest.raises(ValueError, match="loopback"):
@@ -627,3 +636,179 @@ def test_cli_refuses_remote_hosts(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--allow-remote" in capsys.readouterr().err
     assert main(["/nonexistent/x.sse", "--port", "0"]) == 1
     assert "No such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["x.sse", "--port", "99999"], "99999 is not in 0..65535"),
+        (["x.sse", "--port", "-1"], "-1 is not in 0..65535"),
+        (["x.sse", "--chunk-size", "0"], "0 is not in >= 1"),
+        (["x.sse", "--delay", "-1"], "-1 is not a finite number >= 0"),
+        (["x.sse", "--delay", "nan"], "nan is not a finite number >= 0"),
+        ([], "give a capture FILE or --sample"),
+        (["x.sse", "--sample"], "give a capture FILE or --sample"),
+    ],
+)
+def test_cli_usage_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    """An out-of-range port or size, or no capture, is a usage error (exit 2), no traceback."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert err.splitlines()[-1].startswith("python -m deltasnap.testing.server: error:")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT and select() on pipes are POSIX")
+def test_cli_serve_sample_exits_quietly_on_interrupt(http: httpx.Client) -> None:
+    """deltasnap serve --sample serves the bundled sample; ^C mid-stream exits 0, no traceback."""
+    sample = (Path(deltasnap.__file__).parent / "samples" / "sample.sse").read_bytes()
+    command = [sys.executable, "-m", "deltasnap", "serve", "--sample", "--port", "0"]
+    command += ["--chunk-size", "100", "--delay", "0.5"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            ready, _, _ = select.select([proc.stdout], [], [], 10)
+            assert ready, "the server printed no URL within 10 s"
+            base_url = proc.stdout.readline().strip()
+            with http.stream("POST", f"{base_url}/threads/t/runs", json=RUN_BODY) as response:
+                assert next(response.iter_raw()) == sample[:100]
+                proc.send_signal(signal.SIGINT)  # while the reply is still being written
+                _, stderr = proc.communicate(timeout=5)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr and "Error" not in stderr
+
+
+# -- bounded in size and time -----------------------------------------------------------------
+
+
+def raw_exchange(srv: ReplayServer, request: bytes) -> bytes:
+    """Send raw bytes, half-close, and return everything the server answers."""
+    with socket.create_connection((srv.host, srv.port), timeout=10) as sock:
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+        answer = bytearray()
+        while piece := sock.recv(65536):
+            answer += piece
+    return bytes(answer)
+
+
+HEAD = b"POST /v1/threads/t/runs HTTP/1.1\r\nhost: x\r\n"
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (HEAD + "content-length: ²\r\n\r\n".encode("latin-1"), b"400"),
+        (HEAD + b"content-length: " + b"9" * 5000 + b"\r\n\r\n", b"413"),
+        (HEAD + b"content-length: +5\r\n\r\n", b"400"),
+        (HEAD + b"transfer-encoding: chunked\r\n\r\n-1\r\nx\r\n0\r\n\r\n", b"400"),
+        (HEAD + b"transfer-encoding: chunked\r\n\r\n 0x1\r\nx\r\n0\r\n\r\n", b"400"),
+        (HEAD + b"transfer-encoding: chunked\r\n\r\n" + b"0" * 70_000 + b"1\r\nx\r\n", b"400"),
+        (HEAD + b"transfer-encoding: chunked\r\n\r\n" + b"f" * 5000 + b"\r\n", b"400"),
+        (HEAD + b"transfer-encoding: chunked\r\n\r\n0\r\n" + b"x: y\r\n" * 20_000, b"431"),
+    ],
+    ids=["superscript", "5000-digits", "plus", "minus-one", "0x", "long-line", "huge", "trailers"],
+)
+def test_malformed_framing_gets_an_http_answer(request_bytes: bytes, status: bytes) -> None:
+    """Bad Content-Length or chunk-size lines get a 4xx JSON answer, never an internal error."""
+    with ReplayServer(CAPTURES["basic"]) as srv:
+        answer = raw_exchange(srv, request_bytes)
+        errors = srv.errors
+    assert answer.startswith(b"HTTP/1.1 " + status), answer[:200]
+    assert b'"error"' in answer and b"connection: close" in answer
+    assert errors == []
+
+
+def test_request_body_timeout_gets_a_408() -> None:
+    """A request body that stops arriving is answered 408 after read_timeout, not waited on."""
+    with ReplayServer(CAPTURES["basic"], read_timeout=0.2) as srv:
+        with socket.create_connection((srv.host, srv.port), timeout=10) as sock:
+            sock.sendall(HEAD + b"content-length: 100\r\n\r\n{")
+            answer = sock.recv(65536)
+        errors = srv.errors
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert errors == []
+
+
+def test_a_client_that_never_reads_is_dropped_after_write_timeout() -> None:
+    """Writes to a client that reads nothing give up after write_timeout; the server goes on."""
+    dropped = threading.Event()
+
+    def log(line: str) -> None:
+        if "read nothing" in line:
+            dropped.set()
+
+    body = b"data: {}\n\n" * (4 * 1024 * 1024)  # 40 MiB: far more than the socket buffers
+    with ReplayServer(body, chunk_size=1024 * 1024, write_timeout=0.2, log=log) as srv:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect((srv.host, srv.port))
+            sock.sendall(HEAD + b"content-length: 16\r\n\r\n" + b'{"stream": true}')
+            assert dropped.wait(10), "the server still waits on a client that never reads"
+        with httpx.Client(timeout=TIMEOUT) as client:  # and it still serves others
+            assert post_run(client, srv)[:10] == body[:10]
+
+
+def test_records_are_bounded_by_count() -> None:
+    """Only the last keep_requests requests are kept; requests_dropped counts the others."""
+    with ReplayServer(CAPTURES["basic"], keep_requests=3) as srv:
+        with httpx.Client(timeout=TIMEOUT) as client:
+            for i in range(5):
+                post_run(client, srv, f"thread_{i}")
+        kept, dropped = srv.requests, srv.requests_dropped
+    assert [r.thread_id for r in kept] == ["thread_2", "thread_3", "thread_4"]
+    assert [r.index for r in kept] == [2, 3, 4] and dropped == 2
+
+
+def test_records_are_bounded_by_body_bytes() -> None:
+    """Kept request bodies stay within keep_request_bytes (the newest request is always kept)."""
+    body = {"stream": True, "pad": "x" * 600}
+    with ReplayServer(CAPTURES["basic"], keep_request_bytes=1000) as srv:
+        with httpx.Client(timeout=TIMEOUT) as client:
+            for i in range(4):
+                url = f"{srv.base_url}/threads/thread_{i}/runs"
+                with client.stream("POST", url, json=body) as response:
+                    response.read()
+        kept, dropped = srv.requests, srv.requests_dropped
+    assert [r.thread_id for r in kept] == ["thread_3"] and dropped == 3
+    assert kept[0].json == body  # parsed on access from the kept bytes
+
+
+def test_limits_of_the_server_are_validated() -> None:
+    """A port out of range, negative record bounds and non-positive timeouts are refused."""
+    for bad in (
+        {"port": 99999},
+        {"port": -1},
+        {"keep_requests": -1},
+        {"keep_request_bytes": -1},
+        {"read_timeout": 0},
+        {"write_timeout": -1},
+    ):
+        with pytest.raises(ValueError):
+            ReplayServer(b"", **bad)
+
+
+def test_records_do_not_hold_parsed_json() -> None:
+    """A kept request costs about its body's bytes, not the ~20x of its parsed JSON."""
+    content = b'{"stream": true, "items": [' + b"{}," * 350_000 + b"{}]}"  # ~1 MiB
+    with ReplayServer(CAPTURES["basic"]) as srv:
+        with httpx.Client(timeout=TIMEOUT) as client:
+            url = f"{srv.base_url}/threads/t/runs"
+            client.post(url, content=content).read()  # warm up the connection and the loop
+            tracemalloc.start()
+            try:
+                before = tracemalloc.get_traced_memory()[0]
+                for _ in range(4):
+                    assert client.post(url, content=content).status_code == 200
+                grown = tracemalloc.get_traced_memory()[0] - before
+            finally:
+                tracemalloc.stop()
+        assert len(srv.requests) == 5
+    assert grown < 3 * 4 * len(content)
