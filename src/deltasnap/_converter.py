@@ -31,7 +31,11 @@ _UNIONS: dict[Any, tuple[dict[str, type], type]] = {
         m.UnknownContentBlock,
     ),
     m.Annotation: (
-        {"file_citation": m.FileCitationAnnotation, "file_path": m.FilePathAnnotation},
+        {
+            "file_citation": m.FileCitationAnnotation,
+            "file_path": m.FilePathAnnotation,
+            "url_citation": m.URLCitationAnnotation,
+        },
         m.UnknownAnnotation,
     ),
     m.ContentDelta: (
@@ -47,18 +51,38 @@ _UNIONS: dict[Any, tuple[dict[str, type], type]] = {
         {
             "file_citation": m.FileCitationDeltaAnnotation,
             "file_path": m.FilePathDeltaAnnotation,
+            "url_citation": m.URLCitationDeltaAnnotation,
         },
         m.UnknownAnnotationDelta,
     ),
     rm.StepDetails: (
-        {"message_creation": rm.MessageCreationStepDetails, "tool_calls": rm.ToolCallsStepDetails},
+        {
+            "message_creation": rm.MessageCreationStepDetails,
+            "tool_calls": rm.ToolCallsStepDetails,
+            "activities": rm.ActivitiesStepDetails,
+        },
         rm.UnknownStepDetails,
+    ),
+    rm.Activity: ({"mcp_list_tools": rm.MCPListToolsActivity}, rm.UnknownActivity),
+    rm.RequiredToolCall: (
+        {"function": rm.RequiredActionFunctionToolCall, "mcp": rm.RequiredMCPToolCall},
+        rm.UnknownRequiredToolCall,
     ),
     rm.ToolCall: (
         {
             "function": rm.FunctionToolCall,
             "code_interpreter": rm.CodeInterpreterToolCall,
             "file_search": rm.FileSearchToolCall,
+            "bing_grounding": rm.BingGroundingToolCall,
+            "bing_custom_search": rm.BingCustomSearchToolCall,
+            "azure_ai_search": rm.AzureAISearchToolCall,
+            "sharepoint_grounding": rm.SharepointGroundingToolCall,
+            "fabric_dataagent": rm.FabricDataAgentToolCall,
+            "openapi": rm.OpenAPIToolCall,
+            "azure_function": rm.AzureFunctionToolCall,
+            "connected_agent": rm.ConnectedAgentToolCall,
+            "deep_research": rm.DeepResearchToolCall,
+            "mcp": rm.MCPToolCall,
         },
         rm.UnknownToolCall,
     ),
@@ -70,6 +94,7 @@ _UNIONS: dict[Any, tuple[dict[str, type], type]] = {
         {
             "message_creation": rm.MessageCreationStepDetailsDelta,
             "tool_calls": rm.ToolCallsStepDetailsDelta,
+            "activities": rm.ActivitiesStepDetailsDelta,
         },
         rm.UnknownStepDetailsDelta,
     ),
@@ -78,6 +103,16 @@ _UNIONS: dict[Any, tuple[dict[str, type], type]] = {
             "function": rm.FunctionToolCallDelta,
             "code_interpreter": rm.CodeInterpreterToolCallDelta,
             "file_search": rm.FileSearchToolCallDelta,
+            "bing_grounding": rm.BingGroundingToolCallDelta,
+            "bing_custom_search": rm.BingCustomSearchToolCallDelta,
+            "azure_ai_search": rm.AzureAISearchToolCallDelta,
+            "sharepoint_grounding": rm.SharepointGroundingToolCallDelta,
+            "fabric_dataagent": rm.FabricDataAgentToolCallDelta,
+            "openapi": rm.OpenAPIToolCallDelta,
+            "azure_function": rm.AzureFunctionToolCallDelta,
+            "connected_agent": rm.ConnectedAgentToolCallDelta,
+            "deep_research": rm.DeepResearchToolCallDelta,
+            "mcp": rm.MCPToolCallDelta,
         },
         rm.UnknownToolCallDelta,
     ),
@@ -325,8 +360,8 @@ def _model_unstructure_factory(cls: type) -> Callable[[Any], Any]:
                 continue
             value = getattr(obj, key)
             if value is None:
-                if not optional:
-                    out[key] = None
+                if not optional or (has_extra and key in obj.extra):
+                    out[key] = None  # an explicit null kept in extra keeps its place
             elif type(value) in (str, int, bool, float):
                 out[key] = value
             else:
