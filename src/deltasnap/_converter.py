@@ -173,7 +173,46 @@ for _kind, _check in _PRIMITIVE_CHECKS.items():
     converter.register_structure_hook(_kind, _strict(_kind, _check))
     # ``X | None`` directly, without cattrs' generic optional dispatch (a hot spot)
     converter.register_structure_hook(_kind | None, _strict(_kind, _or_none(_check)))
-converter.register_structure_hook(Any, lambda v, _: v)
+
+
+# ------------------------------------------------------------------ free-form JSON values
+
+_CONTAINERS = (dict, list, tuple)
+
+
+def _acyclic(value: Any) -> Any:
+    """``value`` itself, once checked to hold no container inside itself (a dict or list that
+    contains itself cannot be JSON; copying or writing it would never end). Iterative, so free
+    data of any depth needs no stack; a container shared by two keys is fine."""
+    if type(value) not in _CONTAINERS:
+        return value
+    on_path = {id(value)}
+    stack: list[tuple[Any, Any, list[str]]] = [(value, _children(value), [])]
+    while stack:
+        node, children, where = stack[-1]
+        for key, child in children:
+            if isinstance(child, _CONTAINERS):
+                if id(child) in on_path:
+                    path = "".join(where) + _step(node, key)
+                    raise _fail(path.lstrip("."), "cyclic data: a container holds itself")
+                on_path.add(id(child))
+                stack.append((child, _children(child), [*where, _step(node, key)]))
+                break
+        else:
+            stack.pop()
+            on_path.discard(id(node))
+    return value
+
+
+def _children(node: Any) -> Any:
+    return iter(node.items()) if isinstance(node, dict) else enumerate(node)
+
+
+def _step(node: Any, key: Any) -> str:
+    return f".{key}" if isinstance(node, dict) else f"[{key}]"
+
+
+converter.register_structure_hook(Any, lambda v, _: _acyclic(v))
 
 
 def _is_dict_any(tp: Any) -> bool:
@@ -183,7 +222,7 @@ def _is_dict_any(tp: Any) -> bool:
 def _structure_dict(value: Any, _: Any) -> Any:
     if not isinstance(value, dict):
         raise _fail("", f"expected object, got {_type_name(value)}")
-    return dict(value)
+    return dict(_acyclic(value))
 
 
 converter.register_structure_hook_func(_is_dict_any, _structure_dict)
@@ -295,6 +334,11 @@ def _model_structure_factory(cls: type) -> Callable[[Any, Any], Any]:
                     if item != kind:
                         raise _fail("type", f"expected {kind!r}, got {item!r}")
                     continue
+                if type(item) in _CONTAINERS:
+                    try:
+                        _acyclic(item)
+                    except ValidationError as err:
+                        raise _prefix(err, key) from None
                 extra[key] = item
             elif item is None and spec.optional:
                 extra[key] = None  # an explicit null is kept, so the JSON round-trips
@@ -335,8 +379,8 @@ def _unknown_structure_factory(cls: type) -> Callable[[Any, Any], Any]:
             index = value.get("index")
             if not isinstance(index, int) or isinstance(index, bool):
                 raise _fail("index", f"expected int, got {_type_name(index)}")
-            return cls(index=index, type=kind, data=dict(value))
-        return cls(type=kind, data=dict(value))
+            return cls(index=index, type=kind, data=dict(_acyclic(value)))
+        return cls(type=kind, data=dict(_acyclic(value)))
 
     return hook
 
@@ -382,8 +426,10 @@ converter.register_unstructure_hook_factory(_is_model, _model_unstructure_factor
 
 def _copy_json(value: Any) -> Any:
     """A deep copy of plain JSON data (metadata, unknown fields), made without recursion: data
-    as deep as ``Limits.max_json_depth`` allows needs no stack (cattrs' own hooks recurse)."""
-    root = _shallow(value)
+    as deep as ``Limits.max_json_depth`` allows needs no stack (cattrs' own hooks recurse).
+    A model built by hand may hold a cycle that ``structure`` would have refused: refused here
+    too, rather than copied until memory runs out."""
+    root = _shallow(_acyclic(value))
     stack = [root]
     while stack:
         node = stack.pop()
