@@ -68,14 +68,14 @@ from ._models import (
     TextContentBlock,
     TextDelta,
     TextDeltaBlock,
-    URLCitation,
-    URLCitationAnnotation,
-    URLCitationDelta,
-    URLCitationDeltaAnnotation,
     UnknownAnnotation,
     UnknownAnnotationDelta,
     UnknownContentBlock,
     UnknownContentDelta,
+    URLCitation,
+    URLCitationAnnotation,
+    URLCitationDelta,
+    URLCitationDeltaAnnotation,
 )
 from ._reducer import (
     MessagesView,

@@ -275,7 +275,7 @@ class FileSearchToolCall(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class BingGroundingToolCall(_Model):
-    """A call of the Bing grounding tool (Azure AI Agents): its request and response, as sent."""
+    """A Bing grounding call (Azure AI Agents): request and response, as sent."""
 
     id: str | None = None
     type: Literal["bing_grounding"] = _kind("bing_grounding")
@@ -285,7 +285,7 @@ class BingGroundingToolCall(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class BingCustomSearchToolCall(_Model):
-    """A call of the Bing custom search tool (Azure AI Agents): its request and response, as sent."""
+    """A Bing custom search call (Azure AI Agents): request and response, as sent."""
 
     id: str | None = None
     type: Literal["bing_custom_search"] = _kind("bing_custom_search")
@@ -295,7 +295,7 @@ class BingCustomSearchToolCall(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class AzureAISearchToolCall(_Model):
-    """A call of the Azure AI Search tool (Azure AI Agents): its request and response, as sent."""
+    """A Azure AI Search call (Azure AI Agents): request and response, as sent."""
 
     id: str | None = None
     type: Literal["azure_ai_search"] = _kind("azure_ai_search")
@@ -305,7 +305,7 @@ class AzureAISearchToolCall(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class SharepointGroundingToolCall(_Model):
-    """A call of the SharePoint grounding tool (Azure AI Agents): its request and response, as sent."""
+    """A SharePoint grounding call (Azure AI Agents): request and response, as sent."""
 
     id: str | None = None
     type: Literal["sharepoint_grounding"] = _kind("sharepoint_grounding")
@@ -315,7 +315,7 @@ class SharepointGroundingToolCall(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class FabricDataAgentToolCall(_Model):
-    """A call of the Microsoft Fabric data agent tool (Azure AI Agents): its request and response, as sent."""
+    """A Microsoft Fabric data agent call (Azure AI Agents): request and response, as sent."""
 
     id: str | None = None
     type: Literal["fabric_dataagent"] = _kind("fabric_dataagent")
@@ -325,7 +325,7 @@ class FabricDataAgentToolCall(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class OpenAPIToolCall(_Model):
-    """A call of the OpenAPI tool (Azure AI Agents): its request and response, as sent."""
+    """A OpenAPI call (Azure AI Agents): request and response, as sent."""
 
     id: str | None = None
     type: Literal["openapi"] = _kind("openapi")
@@ -732,7 +732,7 @@ class FileSearchToolCallDelta(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class BingGroundingToolCallDelta(_Model):
-    """A bing_grounding tool-call delta, keyed by its index in the step (fields arrive whole)."""
+    """A bing_grounding call delta, keyed by its index in the step (fields arrive whole)."""
 
     index: int
     id: str | None = _optional()
@@ -743,7 +743,7 @@ class BingGroundingToolCallDelta(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class BingCustomSearchToolCallDelta(_Model):
-    """A bing_custom_search tool-call delta, keyed by its index in the step (fields arrive whole)."""
+    """A bing_custom_search call delta, keyed by its index in the step (fields arrive whole)."""
 
     index: int
     id: str | None = _optional()
@@ -754,7 +754,7 @@ class BingCustomSearchToolCallDelta(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class AzureAISearchToolCallDelta(_Model):
-    """A azure_ai_search tool-call delta, keyed by its index in the step (fields arrive whole)."""
+    """A azure_ai_search call delta, keyed by its index in the step (fields arrive whole)."""
 
     index: int
     id: str | None = _optional()
@@ -765,7 +765,7 @@ class AzureAISearchToolCallDelta(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class SharepointGroundingToolCallDelta(_Model):
-    """A sharepoint_grounding tool-call delta, keyed by its index in the step (fields arrive whole)."""
+    """A sharepoint_grounding call delta, keyed by its index in the step (fields arrive whole)."""
 
     index: int
     id: str | None = _optional()
@@ -776,7 +776,7 @@ class SharepointGroundingToolCallDelta(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class FabricDataAgentToolCallDelta(_Model):
-    """A fabric_dataagent tool-call delta, keyed by its index in the step (fields arrive whole)."""
+    """A fabric_dataagent call delta, keyed by its index in the step (fields arrive whole)."""
 
     index: int
     id: str | None = _optional()
@@ -787,7 +787,7 @@ class FabricDataAgentToolCallDelta(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class OpenAPIToolCallDelta(_Model):
-    """A openapi tool-call delta, keyed by its index in the step (fields arrive whole)."""
+    """A openapi call delta, keyed by its index in the step (fields arrive whole)."""
 
     index: int
     id: str | None = _optional()
@@ -798,7 +798,7 @@ class OpenAPIToolCallDelta(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class AzureFunctionToolCallDelta(_Model):
-    """A azure_function tool-call delta, keyed by its index in the step (fields arrive whole)."""
+    """A azure_function call delta, keyed by its index in the step (fields arrive whole)."""
 
     index: int
     id: str | None = _optional()
@@ -809,7 +809,7 @@ class AzureFunctionToolCallDelta(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class ConnectedAgentToolCallDelta(_Model):
-    """A connected_agent tool-call delta, keyed by its index in the step (fields arrive whole)."""
+    """A connected_agent call delta, keyed by its index in the step (fields arrive whole)."""
 
     index: int
     id: str | None = _optional()
@@ -820,7 +820,7 @@ class ConnectedAgentToolCallDelta(_Model):
 
 @attrs.frozen(kw_only=True, repr=False, unsafe_hash=False)
 class DeepResearchToolCallDelta(_Model):
-    """A deep_research tool-call delta, keyed by its index in the step (fields arrive whole)."""
+    """A deep_research call delta, keyed by its index in the step (fields arrive whole)."""
 
     index: int
     id: str | None = _optional()
