@@ -187,16 +187,17 @@ def _acyclic(value: Any) -> Any:
     if type(value) not in _CONTAINERS:
         return value
     on_path = {id(value)}
-    stack: list[tuple[Any, Any, list[str]]] = [(value, _children(value), [])]
+    # (container, its remaining children, the step from its parent to it)
+    stack: list[tuple[Any, Any, str]] = [(value, _children(value), "")]
     while stack:
-        node, children, where = stack[-1]
+        node, children, _ = stack[-1]
         for key, child in children:
             if isinstance(child, _CONTAINERS):
                 if id(child) in on_path:
-                    path = "".join(where) + _step(node, key)
+                    path = "".join(step for _, _, step in stack) + _step(node, key)
                     raise _fail(path.lstrip("."), "cyclic data: a container holds itself")
                 on_path.add(id(child))
-                stack.append((child, _children(child), [*where, _step(node, key)]))
+                stack.append((child, _children(child), _step(node, key)))
                 break
         else:
             stack.pop()
