@@ -195,3 +195,18 @@ def test_shared_and_deep_free_form_data_is_fine() -> None:
 def test_new_types_are_chosen_by_type(raw: dict[str, Any], union: Any, cls: type) -> None:
     """The union hooks pick the Azure AI Agents models by their ``type``."""
     assert type(structure(raw, union)) is cls
+
+
+def test_unstructure_copies_shared_data_and_refuses_a_list_cycle() -> None:
+    """unstructure copies a container reached twice (the copies are independent) and refuses a
+    list that holds itself."""
+    shared: dict[str, Any] = {"x": [1]}
+    out = unstructure(Message(id="m", metadata={"a": shared, "b": [shared]}))
+    assert out["metadata"] == {"a": {"x": [1]}, "b": [{"x": [1]}]}
+    assert (
+        out["metadata"]["a"] is not shared and out["metadata"]["a"] is not out["metadata"]["b"][0]
+    )
+    loop: list[Any] = [1]
+    loop.append(loop)
+    with pytest.raises(ValidationError, match=r"loop\[1\]: cyclic"):
+        unstructure(Message(id="m", metadata={"loop": loop}))

@@ -14,6 +14,7 @@ from deltasnap import (
     RefusalContentBlock,
     Text,
     TextContentBlock,
+    TextDelta,
     URLCitation,
     URLCitationAnnotation,
     URLCitationDelta,
@@ -132,3 +133,14 @@ def test_url_citation_annotations_are_typed() -> None:
     assert unstructure(delta) == {"index": 0, **raw}
     with pytest.raises(ValidationError, match=r"url_citation\.url"):
         structure({**raw, "url_citation": {"url": 5}}, Annotation)
+
+
+def test_equality_is_by_class_and_fields() -> None:
+    """Models are equal when of the same class with equal fields (streamed text compared as
+    text); a model of another class with the same fields is not equal."""
+    assert Text(value="a", extra={"k": 1}) == Text(value="a", extra={"k": 1})
+    assert Text(value="a") != Text(value="b")
+    assert Text(value="a") != Text(value="a", extra={"k": 1})
+    assert TextDelta(value="a") != Text(value="a")
+    assert Text(value="a") != "a"
+    assert Text(value=TextBuffer("ab").ref()) == Text(value="ab")  # type: ignore[arg-type]

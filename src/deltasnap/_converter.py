@@ -184,8 +184,18 @@ def _acyclic(value: Any) -> Any:
     """``value`` itself, once checked to hold no container inside itself (a dict or list that
     contains itself cannot be JSON; copying or writing it would never end). Iterative, so free
     data of any depth needs no stack; a container shared by two keys is fine."""
-    if type(value) not in _CONTAINERS:
+    kind = type(value)
+    if kind is dict:
+        children = value.values()
+    elif kind is list or kind is tuple:
+        children = value
+    else:
         return value
+    for child in children:
+        if isinstance(child, _CONTAINERS):
+            break
+    else:
+        return value  # flat, the common case: nothing inside can lead back
     on_path = {id(value)}
     # (container, its remaining children, the step from its parent to it)
     stack: list[tuple[Any, Any, str]] = [(value, _children(value), "")]
@@ -429,22 +439,23 @@ def _copy_json(value: Any) -> Any:
     """A deep copy of plain JSON data (metadata, unknown fields), made without recursion: data
     as deep as ``Limits.max_json_depth`` allows needs no stack (cattrs' own hooks recurse).
     A model built by hand may hold a cycle that ``structure`` would have refused: refused here
-    too, rather than copied until memory runs out."""
-    root = _shallow(_acyclic(value))
+    too (checked when a container comes round twice), rather than copied until memory runs
+    out."""
+    root = _shallow(value)
+    seen = {id(value)}
+    checked = False
     stack = [root]
     while stack:
         node = stack.pop()
         # replacing a value while iterating is fine, for dicts and lists alike
-        if type(node) is dict:
-            for key, child in node.items():
-                if type(child) is dict or type(child) is list:
-                    node[key] = child = _shallow(child)
-                    stack.append(child)
-        else:
-            for index, child in enumerate(node):
-                if type(child) is dict or type(child) is list:
-                    node[index] = child = _shallow(child)
-                    stack.append(child)
+        for key, child in node.items() if type(node) is dict else enumerate(node):
+            if type(child) is dict or type(child) is list:
+                if id(child) in seen and not checked:
+                    _acyclic(value)  # shared, or a cycle: tell which, once
+                    checked = True
+                seen.add(id(child))
+                node[key] = child = _shallow(child)
+                stack.append(child)
     return root
 
 
