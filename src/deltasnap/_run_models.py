@@ -110,7 +110,7 @@ __all__ = [
 # ------------------------------------------------------------------------- shared pieces
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class LastError(_Model):
     """The last error of a run or run step."""
 
@@ -119,7 +119,7 @@ class LastError(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class Usage(_Model):
     """Token counts of a run or run step."""
 
@@ -132,7 +132,7 @@ class Usage(_Model):
 # ------------------------------------------------------------------------ tool calls
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class Function(_Model):
     """The function a function tool call invokes: its name, streamed arguments and output."""
 
@@ -147,7 +147,7 @@ class Function(_Model):
         return _read_streamed(self, "_arguments")
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class FunctionToolCall(_Model):
     """A call of a function tool."""
 
@@ -157,7 +157,7 @@ class FunctionToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class CodeInterpreterLogs(_Model):
     """Text output (logs) of a code_interpreter call."""
 
@@ -171,7 +171,7 @@ class CodeInterpreterLogs(_Model):
         return _read_streamed(self, "_logs")
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class CodeInterpreterImage(_Model):
     """The file of an image a code_interpreter call produced."""
 
@@ -179,7 +179,7 @@ class CodeInterpreterImage(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class CodeInterpreterImageOutput(_Model):
     """An image output of a code_interpreter call."""
 
@@ -188,7 +188,7 @@ class CodeInterpreterImageOutput(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class UnknownCodeInterpreterOutput(_Model):
     """A code_interpreter output of a type deltasnap does not know, kept whole."""
 
@@ -201,7 +201,7 @@ CodeInterpreterOutput: TypeAlias = (
 )
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class CodeInterpreter(_Model):
     """The code a code_interpreter call ran (streamed) and its outputs."""
 
@@ -215,7 +215,7 @@ class CodeInterpreter(_Model):
         return _read_streamed(self, "_input")
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class CodeInterpreterToolCall(_Model):
     """A call of the code_interpreter tool."""
 
@@ -225,7 +225,7 @@ class CodeInterpreterToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class FileSearchRankingOptions(_Model):
     """How file_search ranked its results."""
 
@@ -234,7 +234,7 @@ class FileSearchRankingOptions(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class FileSearchResultContent(_Model):
     """A piece of the content of a file_search result."""
 
@@ -243,7 +243,7 @@ class FileSearchResultContent(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class FileSearchResult(_Model):
     """One file found by file_search."""
 
@@ -254,7 +254,7 @@ class FileSearchResult(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class FileSearch(_Model):
     """What a file_search call used and found (often empty while streaming)."""
 
@@ -263,7 +263,7 @@ class FileSearch(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class FileSearchToolCall(_Model):
     """A call of the file_search tool."""
 
@@ -273,7 +273,7 @@ class FileSearchToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class BingGroundingToolCall(_Model):
     """A Bing grounding call (Azure AI Agents): request and response, as sent."""
 
@@ -283,7 +283,7 @@ class BingGroundingToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class BingCustomSearchToolCall(_Model):
     """A Bing custom search call (Azure AI Agents): request and response, as sent."""
 
@@ -293,7 +293,7 @@ class BingCustomSearchToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class AzureAISearchToolCall(_Model):
     """A Azure AI Search call (Azure AI Agents): request and response, as sent."""
 
@@ -303,7 +303,7 @@ class AzureAISearchToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class SharepointGroundingToolCall(_Model):
     """A SharePoint grounding call (Azure AI Agents): request and response, as sent."""
 
@@ -313,7 +313,7 @@ class SharepointGroundingToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class FabricDataAgentToolCall(_Model):
     """A Microsoft Fabric data agent call (Azure AI Agents): request and response, as sent."""
 
@@ -323,7 +323,7 @@ class FabricDataAgentToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class OpenAPIToolCall(_Model):
     """A OpenAPI call (Azure AI Agents): request and response, as sent."""
 
@@ -333,7 +333,7 @@ class OpenAPIToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class AzureFunction(_Model):
     """An Azure Function call: its name, arguments and output (in a call and in its deltas)."""
 
@@ -343,7 +343,7 @@ class AzureFunction(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class AzureFunctionToolCall(_Model):
     """A call of an Azure Function tool (Azure AI Agents)."""
 
@@ -353,7 +353,7 @@ class AzureFunctionToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class ConnectedAgent(_Model):
     """A call of a connected agent: its name, arguments, output and the run it made."""
 
@@ -366,7 +366,7 @@ class ConnectedAgent(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class ConnectedAgentToolCall(_Model):
     """A call of a connected agent (Azure AI Agents)."""
 
@@ -376,7 +376,7 @@ class ConnectedAgentToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class DeepResearch(_Model):
     """The input and final output of a deep_research call."""
 
@@ -385,7 +385,7 @@ class DeepResearch(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class DeepResearchToolCall(_Model):
     """A call of the deep_research tool (Azure AI Agents)."""
 
@@ -395,7 +395,7 @@ class DeepResearchToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class MCPToolCall(_Model):
     """A call of a tool on an MCP server (Azure AI Agents); its fields sit on the call itself."""
 
@@ -408,7 +408,7 @@ class MCPToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class UnknownToolCall(_Model):
     """A tool call of a type deltasnap does not know, kept whole."""
 
@@ -437,7 +437,7 @@ ToolCall: TypeAlias = (
 # ---------------------------------------------------------------------- step details
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class MessageCreation(_Model):
     """The message a message_creation step created."""
 
@@ -445,7 +445,7 @@ class MessageCreation(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class MessageCreationStepDetails(_Model):
     """Details of a step that created a message."""
 
@@ -454,7 +454,7 @@ class MessageCreationStepDetails(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class ToolCallsStepDetails(_Model):
     """Details of a step that called tools."""
 
@@ -463,7 +463,7 @@ class ToolCallsStepDetails(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class MCPListToolsActivity(_Model):
     """An activity of listing the tools of an MCP server, with their definitions."""
 
@@ -474,7 +474,7 @@ class MCPListToolsActivity(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class UnknownActivity(_Model):
     """An activity of a type deltasnap does not know, kept whole."""
 
@@ -485,7 +485,7 @@ class UnknownActivity(_Model):
 Activity: TypeAlias = MCPListToolsActivity | UnknownActivity
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class ActivitiesStepDetails(_Model):
     """Details of a step of activities (Azure AI Agents), such as listing an MCP server's tools."""
 
@@ -494,7 +494,7 @@ class ActivitiesStepDetails(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class UnknownStepDetails(_Model):
     """Step details of a type deltasnap does not know, kept whole."""
 
@@ -507,7 +507,7 @@ StepDetails: TypeAlias = (
 )
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class RunStep(_Model):
     """A run step (``object: "thread.run.step"``) as the API returns it."""
 
@@ -534,7 +534,7 @@ class RunStep(_Model):
 # ------------------------------------------------------------------------------- runs
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class RequiredActionFunction(_Model):
     """The function a run wants called: its name and arguments."""
 
@@ -543,7 +543,7 @@ class RequiredActionFunction(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class RequiredActionFunctionToolCall(_Model):
     """A tool call whose output the run waits for."""
 
@@ -553,7 +553,7 @@ class RequiredActionFunctionToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class SubmitToolOutputs(_Model):
     """The tool calls whose outputs must be submitted to continue the run."""
 
@@ -561,7 +561,7 @@ class SubmitToolOutputs(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class RequiredMCPToolCall(_Model):
     """An MCP tool call that waits for the client's approval."""
 
@@ -573,7 +573,7 @@ class RequiredMCPToolCall(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class UnknownRequiredToolCall(_Model):
     """A required tool call of a type deltasnap does not know, kept whole."""
 
@@ -586,7 +586,7 @@ RequiredToolCall: TypeAlias = (
 )
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class SubmitToolApproval(_Model):
     """The tool calls the client must approve (or not) to continue the run (Azure AI Agents)."""
 
@@ -594,7 +594,7 @@ class SubmitToolApproval(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class RequiredAction(_Model):
     """What a run in ``requires_action`` waits for."""
 
@@ -604,7 +604,7 @@ class RequiredAction(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class Run(_Model):
     """A run (``object: "thread.run"``): the well-known fields typed, everything else in extra.
 
@@ -636,7 +636,7 @@ class Run(_Model):
 # ---------------------------------------------------------------------------- deltas
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class FunctionDelta(_Model):
     """The changed fields of a function call: a piece of arguments, name, output."""
 
@@ -646,7 +646,7 @@ class FunctionDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class FunctionToolCallDelta(_Model):
     """A function tool-call delta, keyed by its index in the step."""
 
@@ -657,7 +657,7 @@ class FunctionToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class CodeInterpreterLogsDelta(_Model):
     """A logs output delta, keyed by its index in the call's outputs."""
 
@@ -667,7 +667,7 @@ class CodeInterpreterLogsDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class CodeInterpreterImageDelta(_Model):
     """The changed fields of an image output."""
 
@@ -675,7 +675,7 @@ class CodeInterpreterImageDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class CodeInterpreterImageOutputDelta(_Model):
     """An image output delta, keyed by its index in the call's outputs."""
 
@@ -685,7 +685,7 @@ class CodeInterpreterImageOutputDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class UnknownCodeInterpreterOutputDelta(_Model):
     """An output delta of a type deltasnap does not know, kept whole."""
 
@@ -699,7 +699,7 @@ CodeInterpreterOutputDelta: TypeAlias = (
 )
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class CodeInterpreterDelta(_Model):
     """The changed fields of a code_interpreter call: a piece of input, output deltas."""
 
@@ -708,7 +708,7 @@ class CodeInterpreterDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class CodeInterpreterToolCallDelta(_Model):
     """A code_interpreter tool-call delta, keyed by its index in the step."""
 
@@ -719,7 +719,7 @@ class CodeInterpreterToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class FileSearchToolCallDelta(_Model):
     """A file_search tool-call delta, keyed by its index in the step."""
 
@@ -730,7 +730,7 @@ class FileSearchToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class BingGroundingToolCallDelta(_Model):
     """A bing_grounding call delta, keyed by its index in the step (fields arrive whole)."""
 
@@ -741,7 +741,7 @@ class BingGroundingToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class BingCustomSearchToolCallDelta(_Model):
     """A bing_custom_search call delta, keyed by its index in the step (fields arrive whole)."""
 
@@ -752,7 +752,7 @@ class BingCustomSearchToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class AzureAISearchToolCallDelta(_Model):
     """A azure_ai_search call delta, keyed by its index in the step (fields arrive whole)."""
 
@@ -763,7 +763,7 @@ class AzureAISearchToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class SharepointGroundingToolCallDelta(_Model):
     """A sharepoint_grounding call delta, keyed by its index in the step (fields arrive whole)."""
 
@@ -774,7 +774,7 @@ class SharepointGroundingToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class FabricDataAgentToolCallDelta(_Model):
     """A fabric_dataagent call delta, keyed by its index in the step (fields arrive whole)."""
 
@@ -785,7 +785,7 @@ class FabricDataAgentToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class OpenAPIToolCallDelta(_Model):
     """A openapi call delta, keyed by its index in the step (fields arrive whole)."""
 
@@ -796,7 +796,7 @@ class OpenAPIToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class AzureFunctionToolCallDelta(_Model):
     """A azure_function call delta, keyed by its index in the step (fields arrive whole)."""
 
@@ -807,7 +807,7 @@ class AzureFunctionToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class ConnectedAgentToolCallDelta(_Model):
     """A connected_agent call delta, keyed by its index in the step (fields arrive whole)."""
 
@@ -818,7 +818,7 @@ class ConnectedAgentToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class DeepResearchToolCallDelta(_Model):
     """A deep_research call delta, keyed by its index in the step (fields arrive whole)."""
 
@@ -829,7 +829,7 @@ class DeepResearchToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class MCPToolCallDelta(_Model):
     """An mcp tool-call delta, keyed by its index in the step (fields arrive whole)."""
 
@@ -843,7 +843,7 @@ class MCPToolCallDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class UnknownToolCallDelta(_Model):
     """A tool-call delta of a type deltasnap does not know, kept whole."""
 
@@ -870,7 +870,7 @@ ToolCallDelta: TypeAlias = (
 )
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class MessageCreationDelta(_Model):
     """The changed fields of a message creation."""
 
@@ -878,7 +878,7 @@ class MessageCreationDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class MessageCreationStepDetailsDelta(_Model):
     """A message_creation step-details delta."""
 
@@ -887,7 +887,7 @@ class MessageCreationStepDetailsDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class ToolCallsStepDetailsDelta(_Model):
     """A tool_calls step-details delta: tool-call deltas keyed by their index."""
 
@@ -896,7 +896,7 @@ class ToolCallsStepDetailsDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class ActivitiesStepDetailsDelta(_Model):
     """An activities step-details delta (activities are sent whole)."""
 
@@ -905,7 +905,7 @@ class ActivitiesStepDetailsDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class UnknownStepDetailsDelta(_Model):
     """A step-details delta of a type deltasnap does not know, kept whole."""
 
@@ -921,7 +921,7 @@ StepDetailsDelta: TypeAlias = (
 )
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class RunStepDelta(_Model):
     """The fields of a run step that changed: its step details."""
 
@@ -929,7 +929,7 @@ class RunStepDelta(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False, repr=False, unsafe_hash=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
 class RunStepDeltaEvent(_Model):
     """A ``thread.run.step.delta`` payload."""
 
