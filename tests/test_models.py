@@ -144,3 +144,12 @@ def test_equality_is_by_class_and_fields() -> None:
     assert TextDelta(value="a") != Text(value="a")
     assert Text(value="a") != "a"
     assert Text(value=TextBuffer("ab").ref()) == Text(value="ab")  # type: ignore[arg-type]
+
+
+def test_repr_of_other_values_is_their_repr() -> None:
+    """Numbers, None and values of unexpected types show as their own repr."""
+    ann = URLCitationAnnotation(start_index=3, end_index=None, extra={"score": 0.5})
+    assert "start_index=3, end_index=None" in repr(ann)
+    assert repr(FunctionToolCall(id=object(), function=Function(arguments=""))).startswith(  # type: ignore[arg-type]
+        "FunctionToolCall(id=<object object at"
+    )

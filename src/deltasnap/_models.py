@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeAlias, cast
 
 import attrs
 
-from ._text import resolve
+from ._text import TextRef, resolve
 
 __all__ = [
     "Annotation",
@@ -136,9 +136,9 @@ def _short_repr(value: Any) -> str:
         return f"({', '.join(items)})"
     if kind is dict or kind is list:
         return _JSON_REPR.repr(value)
-    if kind in (int, float, bool) or value is None:
-        return repr(value)
-    return _short_repr(resolve(value))  # a lazy reference to streamed text
+    if kind is TextRef:
+        return _short_repr(value.resolve())  # streamed text not read yet
+    return repr(value)
 
 
 class _Model:
