@@ -467,8 +467,8 @@ class ToolCallsStepDetails(_Model):
 class MCPListToolsActivity(_Model):
     """An activity of listing the tools of an MCP server, with their definitions."""
 
-    type: Literal["mcp_list_tools"] = _kind("mcp_list_tools")
     id: str | None = None
+    type: Literal["mcp_list_tools"] = _kind("mcp_list_tools")
     server_label: str | None = None
     tools: dict[str, Any] | None = None
     extra: dict[str, Any] = _extra()
