@@ -10,11 +10,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deltasnap import (
+    ActivitiesStepDetails,
+    Annotation,
+    AnnotationDelta,
+    BingGroundingToolCall,
     ContentBlock,
+    MCPToolCall,
+    MCPToolCallDelta,
     Message,
     MessageDeltaEvent,
+    Run,
+    StepDetails,
     TextContentBlock,
+    ToolCall,
+    ToolCallDelta,
     UnknownContentBlock,
+    URLCitationAnnotation,
+    URLCitationDeltaAnnotation,
     ValidationError,
     structure,
     unstructure,
@@ -121,3 +133,80 @@ def test_structure_non_object() -> None:
     """Structuring something that is not an object fails cleanly."""
     with pytest.raises(ValidationError, match="expected object"):
         structure([], Message)
+
+
+def _cyclic() -> dict[str, Any]:
+    loop: dict[str, Any] = {"a": 1}
+    loop["items"] = [0, {"back": loop}]
+    return loop
+
+
+@pytest.mark.parametrize(
+    ("raw", "cls", "where"),
+    [
+        ({"id": "m", "metadata": _cyclic()}, Message, r"metadata\.items\[1\]\.back"),
+        ({"id": "m", "metadata": {"k": [_cyclic()]}}, Message, r"metadata\.k\[0\]\.items"),
+        ({"id": "m", "unknown_field": _cyclic()}, Message, r"unknown_field\.items\[1\]"),
+        ({"type": "future", "payload": _cyclic()}, ContentBlock, r"payload\.items\[1\]"),
+        ({"id": "r", "metadata": _cyclic()}, Run, r"metadata\.items"),
+        ({"id": "r", "tools": [_cyclic()]}, Run, r"tools\[0\]\.items"),
+    ],
+)
+def test_cyclic_free_form_data_is_refused(raw: dict[str, Any], cls: Any, where: str) -> None:
+    """A dict or list that holds itself, in metadata or any free-form field, is refused by
+    structure() with a ValidationError naming where (never a MemoryError or RecursionError)."""
+    with pytest.raises(ValidationError, match=f"{where}.*cyclic"):
+        structure(raw, cls)
+
+
+def test_unstructure_refuses_cyclic_data_built_by_hand() -> None:
+    """A model built by hand around a cycle cannot be written as JSON: a ValidationError."""
+    with pytest.raises(ValidationError, match="cyclic"):
+        unstructure(Message(id="m", metadata=_cyclic()))
+
+
+def test_shared_and_deep_free_form_data_is_fine() -> None:
+    """A container reached twice (no cycle) and data far deeper than Python's recursion limit
+    both structure and unstructure."""
+    shared = {"x": [1, 2]}
+    raw = {"id": "m", "metadata": {"a": shared, "b": shared, "c": [shared, shared]}}
+    assert unstructure(structure(raw, Message))["metadata"] == raw["metadata"]
+    deep: Any = []
+    for _ in range(50_000):
+        deep = [deep]
+    again = unstructure(structure({"id": "m", "metadata": {"deep": deep}}, Message))
+    depth, node = 0, again["metadata"]["deep"]
+    while node:
+        depth, node = depth + 1, node[0]
+    assert depth == 50_000
+
+
+@pytest.mark.parametrize(
+    ("raw", "union", "cls"),
+    [
+        ({"type": "url_citation", "text": "t"}, Annotation, URLCitationAnnotation),
+        ({"type": "bing_grounding", "id": "c"}, ToolCall, BingGroundingToolCall),
+        ({"type": "mcp", "id": "c"}, ToolCall, MCPToolCall),
+        ({"type": "activities", "activities": []}, StepDetails, ActivitiesStepDetails),
+        ({"type": "url_citation", "index": 0}, AnnotationDelta, URLCitationDeltaAnnotation),
+        ({"type": "mcp", "index": 0}, ToolCallDelta, MCPToolCallDelta),
+    ],
+)
+def test_new_types_are_chosen_by_type(raw: dict[str, Any], union: Any, cls: type) -> None:
+    """The union hooks pick the Azure AI Agents models by their ``type``."""
+    assert type(structure(raw, union)) is cls
+
+
+def test_unstructure_copies_shared_data_and_refuses_a_list_cycle() -> None:
+    """unstructure copies a container reached twice (the copies are independent) and refuses a
+    list that holds itself."""
+    shared: dict[str, Any] = {"x": [1]}
+    out = unstructure(Message(id="m", metadata={"a": shared, "b": [shared]}))
+    assert out["metadata"] == {"a": {"x": [1]}, "b": [{"x": [1]}]}
+    assert (
+        out["metadata"]["a"] is not shared and out["metadata"]["a"] is not out["metadata"]["b"][0]
+    )
+    loop: list[Any] = [1]
+    loop.append(loop)
+    with pytest.raises(ValidationError, match=r"loop\[1\]: cyclic"):
+        unstructure(Message(id="m", metadata={"loop": loop}))

@@ -31,7 +31,11 @@ _UNIONS: dict[Any, tuple[dict[str, type], type]] = {
         m.UnknownContentBlock,
     ),
     m.Annotation: (
-        {"file_citation": m.FileCitationAnnotation, "file_path": m.FilePathAnnotation},
+        {
+            "file_citation": m.FileCitationAnnotation,
+            "file_path": m.FilePathAnnotation,
+            "url_citation": m.URLCitationAnnotation,
+        },
         m.UnknownAnnotation,
     ),
     m.ContentDelta: (
@@ -47,18 +51,38 @@ _UNIONS: dict[Any, tuple[dict[str, type], type]] = {
         {
             "file_citation": m.FileCitationDeltaAnnotation,
             "file_path": m.FilePathDeltaAnnotation,
+            "url_citation": m.URLCitationDeltaAnnotation,
         },
         m.UnknownAnnotationDelta,
     ),
     rm.StepDetails: (
-        {"message_creation": rm.MessageCreationStepDetails, "tool_calls": rm.ToolCallsStepDetails},
+        {
+            "message_creation": rm.MessageCreationStepDetails,
+            "tool_calls": rm.ToolCallsStepDetails,
+            "activities": rm.ActivitiesStepDetails,
+        },
         rm.UnknownStepDetails,
+    ),
+    rm.Activity: ({"mcp_list_tools": rm.MCPListToolsActivity}, rm.UnknownActivity),
+    rm.RequiredToolCall: (
+        {"function": rm.RequiredActionFunctionToolCall, "mcp": rm.RequiredMCPToolCall},
+        rm.UnknownRequiredToolCall,
     ),
     rm.ToolCall: (
         {
             "function": rm.FunctionToolCall,
             "code_interpreter": rm.CodeInterpreterToolCall,
             "file_search": rm.FileSearchToolCall,
+            "bing_grounding": rm.BingGroundingToolCall,
+            "bing_custom_search": rm.BingCustomSearchToolCall,
+            "azure_ai_search": rm.AzureAISearchToolCall,
+            "sharepoint_grounding": rm.SharepointGroundingToolCall,
+            "fabric_dataagent": rm.FabricDataAgentToolCall,
+            "openapi": rm.OpenAPIToolCall,
+            "azure_function": rm.AzureFunctionToolCall,
+            "connected_agent": rm.ConnectedAgentToolCall,
+            "deep_research": rm.DeepResearchToolCall,
+            "mcp": rm.MCPToolCall,
         },
         rm.UnknownToolCall,
     ),
@@ -70,6 +94,7 @@ _UNIONS: dict[Any, tuple[dict[str, type], type]] = {
         {
             "message_creation": rm.MessageCreationStepDetailsDelta,
             "tool_calls": rm.ToolCallsStepDetailsDelta,
+            "activities": rm.ActivitiesStepDetailsDelta,
         },
         rm.UnknownStepDetailsDelta,
     ),
@@ -78,6 +103,16 @@ _UNIONS: dict[Any, tuple[dict[str, type], type]] = {
             "function": rm.FunctionToolCallDelta,
             "code_interpreter": rm.CodeInterpreterToolCallDelta,
             "file_search": rm.FileSearchToolCallDelta,
+            "bing_grounding": rm.BingGroundingToolCallDelta,
+            "bing_custom_search": rm.BingCustomSearchToolCallDelta,
+            "azure_ai_search": rm.AzureAISearchToolCallDelta,
+            "sharepoint_grounding": rm.SharepointGroundingToolCallDelta,
+            "fabric_dataagent": rm.FabricDataAgentToolCallDelta,
+            "openapi": rm.OpenAPIToolCallDelta,
+            "azure_function": rm.AzureFunctionToolCallDelta,
+            "connected_agent": rm.ConnectedAgentToolCallDelta,
+            "deep_research": rm.DeepResearchToolCallDelta,
+            "mcp": rm.MCPToolCallDelta,
         },
         rm.UnknownToolCallDelta,
     ),
@@ -138,7 +173,57 @@ for _kind, _check in _PRIMITIVE_CHECKS.items():
     converter.register_structure_hook(_kind, _strict(_kind, _check))
     # ``X | None`` directly, without cattrs' generic optional dispatch (a hot spot)
     converter.register_structure_hook(_kind | None, _strict(_kind, _or_none(_check)))
-converter.register_structure_hook(Any, lambda v, _: v)
+
+
+# ------------------------------------------------------------------ free-form JSON values
+
+_CONTAINERS = (dict, list, tuple)
+
+
+def _acyclic(value: Any) -> Any:
+    """``value`` itself, once checked to hold no container inside itself (a dict or list that
+    contains itself cannot be JSON; copying or writing it would never end). Iterative, so free
+    data of any depth needs no stack; a container shared by two keys is fine."""
+    kind = type(value)
+    if kind is dict:
+        children = value.values()
+    elif kind is list or kind is tuple:
+        children = value
+    else:
+        return value
+    for child in children:
+        if isinstance(child, _CONTAINERS):
+            break
+    else:
+        return value  # flat, the common case: nothing inside can lead back
+    on_path = {id(value)}
+    # (container, its remaining children, the step from its parent to it)
+    stack: list[tuple[Any, Any, str]] = [(value, _children(value), "")]
+    while stack:
+        node, children, _ = stack[-1]
+        for key, child in children:
+            if isinstance(child, _CONTAINERS):
+                if id(child) in on_path:
+                    path = "".join(step for _, _, step in stack) + _step(node, key)
+                    raise _fail(path.lstrip("."), "cyclic data: a container holds itself")
+                on_path.add(id(child))
+                stack.append((child, _children(child), _step(node, key)))
+                break
+        else:
+            stack.pop()
+            on_path.discard(id(node))
+    return value
+
+
+def _children(node: Any) -> Any:
+    return iter(node.items()) if isinstance(node, dict) else enumerate(node)
+
+
+def _step(node: Any, key: Any) -> str:
+    return f".{key}" if isinstance(node, dict) else f"[{key}]"
+
+
+converter.register_structure_hook(Any, lambda v, _: _acyclic(v))
 
 
 def _is_dict_any(tp: Any) -> bool:
@@ -148,7 +233,7 @@ def _is_dict_any(tp: Any) -> bool:
 def _structure_dict(value: Any, _: Any) -> Any:
     if not isinstance(value, dict):
         raise _fail("", f"expected object, got {_type_name(value)}")
-    return dict(value)
+    return dict(_acyclic(value))
 
 
 converter.register_structure_hook_func(_is_dict_any, _structure_dict)
@@ -260,6 +345,11 @@ def _model_structure_factory(cls: type) -> Callable[[Any, Any], Any]:
                     if item != kind:
                         raise _fail("type", f"expected {kind!r}, got {item!r}")
                     continue
+                if type(item) in _CONTAINERS:
+                    try:
+                        _acyclic(item)
+                    except ValidationError as err:
+                        raise _prefix(err, key) from None
                 extra[key] = item
             elif item is None and spec.optional:
                 extra[key] = None  # an explicit null is kept, so the JSON round-trips
@@ -300,8 +390,8 @@ def _unknown_structure_factory(cls: type) -> Callable[[Any, Any], Any]:
             index = value.get("index")
             if not isinstance(index, int) or isinstance(index, bool):
                 raise _fail("index", f"expected int, got {_type_name(index)}")
-            return cls(index=index, type=kind, data=dict(value))
-        return cls(type=kind, data=dict(value))
+            return cls(index=index, type=kind, data=dict(_acyclic(value)))
+        return cls(type=kind, data=dict(_acyclic(value)))
 
     return hook
 
@@ -325,8 +415,8 @@ def _model_unstructure_factory(cls: type) -> Callable[[Any], Any]:
                 continue
             value = getattr(obj, key)
             if value is None:
-                if not optional:
-                    out[key] = None
+                if not optional or (has_extra and key in obj.extra):
+                    out[key] = None  # an explicit null kept in extra keeps its place
             elif type(value) in (str, int, bool, float):
                 out[key] = value
             else:
@@ -347,22 +437,25 @@ converter.register_unstructure_hook_factory(_is_model, _model_unstructure_factor
 
 def _copy_json(value: Any) -> Any:
     """A deep copy of plain JSON data (metadata, unknown fields), made without recursion: data
-    as deep as ``Limits.max_json_depth`` allows needs no stack (cattrs' own hooks recurse)."""
+    as deep as ``Limits.max_json_depth`` allows needs no stack (cattrs' own hooks recurse).
+    A model built by hand may hold a cycle that ``structure`` would have refused: refused here
+    too (checked when a container comes round twice), rather than copied until memory runs
+    out."""
     root = _shallow(value)
+    seen = {id(value)}
+    checked = False
     stack = [root]
     while stack:
         node = stack.pop()
         # replacing a value while iterating is fine, for dicts and lists alike
-        if type(node) is dict:
-            for key, child in node.items():
-                if type(child) is dict or type(child) is list:
-                    node[key] = child = _shallow(child)
-                    stack.append(child)
-        else:
-            for index, child in enumerate(node):
-                if type(child) is dict or type(child) is list:
-                    node[index] = child = _shallow(child)
-                    stack.append(child)
+        for key, child in node.items() if type(node) is dict else enumerate(node):
+            if type(child) is dict or type(child) is list:
+                if id(child) in seen and not checked:
+                    _acyclic(value)  # shared, or a cycle: tell which, once
+                    checked = True
+                seen.add(id(child))
+                node[key] = child = _shallow(child)
+                stack.append(child)
     return root
 
 

@@ -8,11 +8,12 @@ included, as the API does.
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any, Literal, TypeAlias, cast
 
 import attrs
 
-from ._text import resolve
+from ._text import TextRef, resolve
 
 __all__ = [
     "Annotation",
@@ -47,6 +48,10 @@ __all__ = [
     "TextContentBlock",
     "TextDelta",
     "TextDeltaBlock",
+    "URLCitation",
+    "URLCitationAnnotation",
+    "URLCitationDelta",
+    "URLCitationDeltaAnnotation",
     "UnknownAnnotation",
     "UnknownAnnotationDelta",
     "UnknownContentBlock",
@@ -73,7 +78,7 @@ def _kind(name: str) -> Any:
 
 def _streamed() -> Any:
     """A streamed-text field: a str, or a lazy reference resolved (and cached) on first read."""
-    return attrs.field(eq=resolve, repr=lambda v: repr(resolve(v)))
+    return attrs.field(eq=resolve)
 
 
 def _read_streamed(obj: Any, name: str) -> str:
@@ -84,27 +89,117 @@ def _read_streamed(obj: Any, name: str) -> str:
     return cast(str, value)
 
 
+# ------------------------------------------------------------------------------- reprs
+
+_REPR_STR = 200  # longer strings are shown as their head and their length
+_REPR_ITEMS = 12  # longer tuples are shown as their first items and a count
+_JSON_REPR = reprlib.Repr()  # keyword arguments need Python 3.12
+_JSON_REPR.maxlevel = 4
+_JSON_REPR.maxdict = _JSON_REPR.maxlist = 8
+_JSON_REPR.maxstring = _JSON_REPR.maxother = 80
+_REPR_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
+_EQ_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _repr_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """(public name, attribute) of each field, the public name being the one users read."""
+    found = _REPR_FIELDS.get(cls)
+    if found is None:
+        found = _REPR_FIELDS[cls] = tuple((f.alias or f.name, f.name) for f in attrs.fields(cls))
+    return found
+
+
+def _eq_fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(attribute, key function or None) of each field compared by ``==``."""
+    found = _EQ_FIELDS.get(cls)
+    if found is None:
+        found = _EQ_FIELDS[cls] = tuple((f.name, f.eq_key) for f in attrs.fields(cls) if f.eq)
+    return found
+
+
+def _short_repr(value: Any) -> str:
+    """A repr of a field value that stays readable: long text and long tuples are shortened,
+    free-form JSON (metadata, unknown fields) is bounded in size and depth."""
+    kind = type(value)
+    if kind is str:
+        if len(value) <= _REPR_STR:
+            return repr(value)
+        return f"{value[: _REPR_STR - 40]!r}… ({len(value)} chars)"
+    if isinstance(value, _Model):
+        return repr(value)
+    if kind is tuple:
+        items = [_short_repr(v) for v in value[:_REPR_ITEMS]]
+        if len(value) > _REPR_ITEMS:
+            items.append(f"… {len(value) - _REPR_ITEMS} more")
+        elif len(value) == 1:
+            return f"({items[0]},)"
+        return f"({', '.join(items)})"
+    if kind is dict or kind is list:
+        return _JSON_REPR.repr(value)
+    if kind is TextRef:
+        return _short_repr(value.resolve())  # streamed text not read yet
+    return repr(value)
+
+
+class _Model:
+    """What every model shares: equality, a repr with public field names, and no hashing.
+
+    Written once here rather than generated for each class (which is most of what building a
+    class costs at import). Equality is attrs' own: same class, equal fields, streamed text
+    compared as text. The repr names fields as users read them (``value``, not ``_value``),
+    leaves out an empty ``extra`` and shortens long values. Models hold dicts (``extra``,
+    ``metadata``), so they are not hashable, and say so plainly.
+    """
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        for name, key in _eq_fields(type(self)):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if key is not None:
+                mine, theirs = key(mine), key(theirs)
+            if mine != theirs:
+                return False
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __repr__(self) -> str:
+        parts = []
+        for public, name in _repr_fields(type(self)):
+            value = getattr(self, name)
+            if name == "extra" and not value:
+                continue
+            parts.append(f"{public}={_short_repr(value)}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
 # --------------------------------------------------------------------------------- snapshots
 
 
-@attrs.frozen(kw_only=True)
-class FileCitation:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class FileCitation(_Model):
     """The file a file_citation annotation points at."""
 
     file_id: str | None = None
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class FilePath:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class FilePath(_Model):
     """The file a file_path annotation points at."""
 
     file_id: str | None = None
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class FileCitationAnnotation:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class FileCitationAnnotation(_Model):
     """A citation of a file, produced by file_search."""
 
     type: Literal["file_citation"] = _kind("file_citation")
@@ -115,8 +210,8 @@ class FileCitationAnnotation:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class FilePathAnnotation:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class FilePathAnnotation(_Model):
     """A path to a file generated by code_interpreter."""
 
     type: Literal["file_path"] = _kind("file_path")
@@ -127,19 +222,42 @@ class FilePathAnnotation:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class UnknownAnnotation:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class URLCitation(_Model):
+    """The web page a url_citation annotation points at (Azure AI Agents grounding tools)."""
+
+    url: str | None = None
+    title: str | None = None
+    extra: dict[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class URLCitationAnnotation(_Model):
+    """A citation of a web page, produced by the Azure AI Agents grounding and search tools."""
+
+    type: Literal["url_citation"] = _kind("url_citation")
+    text: str | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+    url_citation: URLCitation | None = None
+    extra: dict[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class UnknownAnnotation(_Model):
     """An annotation of a type deltasnap does not know, kept whole."""
 
     type: str
     data: dict[str, Any]
 
 
-Annotation: TypeAlias = FileCitationAnnotation | FilePathAnnotation | UnknownAnnotation
+Annotation: TypeAlias = (
+    FileCitationAnnotation | FilePathAnnotation | URLCitationAnnotation | UnknownAnnotation
+)
 
 
-@attrs.frozen(kw_only=True)
-class Text:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class Text(_Model):
     """The text of a text content block with its annotations."""
 
     _value: str = _streamed()
@@ -152,8 +270,8 @@ class Text:
         return _read_streamed(self, "_value")
 
 
-@attrs.frozen(kw_only=True)
-class TextContentBlock:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class TextContentBlock(_Model):
     """A text content block."""
 
     type: Literal["text"] = _kind("text")
@@ -161,8 +279,8 @@ class TextContentBlock:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class ImageFile:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class ImageFile(_Model):
     """An image stored as a file."""
 
     file_id: str | None = None
@@ -170,8 +288,8 @@ class ImageFile:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class ImageFileContentBlock:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class ImageFileContentBlock(_Model):
     """An image_file content block."""
 
     type: Literal["image_file"] = _kind("image_file")
@@ -179,8 +297,8 @@ class ImageFileContentBlock:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class ImageURL:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class ImageURL(_Model):
     """An image at an external URL."""
 
     url: str | None = None
@@ -188,8 +306,8 @@ class ImageURL:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class ImageURLContentBlock:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class ImageURLContentBlock(_Model):
     """An image_url content block."""
 
     type: Literal["image_url"] = _kind("image_url")
@@ -197,8 +315,8 @@ class ImageURLContentBlock:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class RefusalContentBlock:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class RefusalContentBlock(_Model):
     """A refusal content block."""
 
     type: Literal["refusal"] = _kind("refusal")
@@ -211,8 +329,8 @@ class RefusalContentBlock:
         return _read_streamed(self, "_refusal")
 
 
-@attrs.frozen(kw_only=True)
-class UnknownContentBlock:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class UnknownContentBlock(_Model):
     """A content block of a type deltasnap does not know, kept whole."""
 
     type: str
@@ -228,24 +346,24 @@ ContentBlock: TypeAlias = (
 )
 
 
-@attrs.frozen(kw_only=True)
-class IncompleteDetails:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class IncompleteDetails(_Model):
     """Why a message is incomplete."""
 
     reason: str | None = None
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class AttachmentTool:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class AttachmentTool(_Model):
     """A tool a file attachment was added to."""
 
     type: str
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class Attachment:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class Attachment(_Model):
     """A file attached to a message and the tools it was added to."""
 
     file_id: str | None = _optional()
@@ -253,8 +371,8 @@ class Attachment:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class Message:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class Message(_Model):
     """A thread message (``object: "thread.message"``) as the API returns it."""
 
     id: str
@@ -269,7 +387,7 @@ class Message:
     incomplete_at: int | None = None
     role: str | None = None
     content: tuple[ContentBlock, ...] = ()
-    attachments: tuple[Attachment, ...] | None = ()
+    attachments: tuple[Attachment, ...] | None = _optional()  # absent from v1 messages
     metadata: dict[str, Any] | None = attrs.field(factory=dict)
     extra: dict[str, Any] = _extra()
 
@@ -277,8 +395,8 @@ class Message:
 # ------------------------------------------------------------------------------------ deltas
 
 
-@attrs.frozen(kw_only=True)
-class FileCitationDelta:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class FileCitationDelta(_Model):
     """The changed fields of a file citation."""
 
     file_id: str | None = _optional()
@@ -286,16 +404,16 @@ class FileCitationDelta:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class FilePathDelta:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class FilePathDelta(_Model):
     """The changed fields of a file path."""
 
     file_id: str | None = _optional()
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class FileCitationDeltaAnnotation:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class FileCitationDeltaAnnotation(_Model):
     """A file_citation annotation delta, keyed by its index in the text part."""
 
     index: int
@@ -307,8 +425,8 @@ class FileCitationDeltaAnnotation:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class FilePathDeltaAnnotation:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class FilePathDeltaAnnotation(_Model):
     """A file_path annotation delta, keyed by its index in the text part."""
 
     index: int
@@ -320,8 +438,30 @@ class FilePathDeltaAnnotation:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class UnknownAnnotationDelta:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class URLCitationDelta(_Model):
+    """The changed fields of a URL citation (sent whole)."""
+
+    url: str | None = _optional()
+    title: str | None = _optional()
+    extra: dict[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class URLCitationDeltaAnnotation(_Model):
+    """A url_citation annotation delta, keyed by its index in the text part."""
+
+    index: int
+    type: Literal["url_citation"] = _kind("url_citation")
+    text: str | None = _optional()
+    start_index: int | None = _optional()
+    end_index: int | None = _optional()
+    url_citation: URLCitationDelta | None = _optional()
+    extra: dict[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class UnknownAnnotationDelta(_Model):
     """An annotation delta of a type deltasnap does not know, kept whole."""
 
     index: int
@@ -330,12 +470,15 @@ class UnknownAnnotationDelta:
 
 
 AnnotationDelta: TypeAlias = (
-    FileCitationDeltaAnnotation | FilePathDeltaAnnotation | UnknownAnnotationDelta
+    FileCitationDeltaAnnotation
+    | FilePathDeltaAnnotation
+    | URLCitationDeltaAnnotation
+    | UnknownAnnotationDelta
 )
 
 
-@attrs.frozen(kw_only=True)
-class TextDelta:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class TextDelta(_Model):
     """The changed fields of a text part: a piece of value and annotation deltas."""
 
     value: str | None = _optional()
@@ -343,8 +486,8 @@ class TextDelta:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class TextDeltaBlock:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class TextDeltaBlock(_Model):
     """A text content delta, keyed by its content index."""
 
     index: int
@@ -353,8 +496,8 @@ class TextDeltaBlock:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class ImageFileDelta:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class ImageFileDelta(_Model):
     """The changed fields of an image file."""
 
     file_id: str | None = _optional()
@@ -362,8 +505,8 @@ class ImageFileDelta:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class ImageFileDeltaBlock:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class ImageFileDeltaBlock(_Model):
     """An image_file content delta, keyed by its content index."""
 
     index: int
@@ -372,8 +515,8 @@ class ImageFileDeltaBlock:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class ImageURLDelta:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class ImageURLDelta(_Model):
     """The changed fields of an image URL."""
 
     url: str | None = _optional()
@@ -381,8 +524,8 @@ class ImageURLDelta:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class ImageURLDeltaBlock:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class ImageURLDeltaBlock(_Model):
     """An image_url content delta, keyed by its content index."""
 
     index: int
@@ -391,8 +534,8 @@ class ImageURLDeltaBlock:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class RefusalDeltaBlock:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class RefusalDeltaBlock(_Model):
     """A refusal content delta, keyed by its content index."""
 
     index: int
@@ -401,8 +544,8 @@ class RefusalDeltaBlock:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class UnknownContentDelta:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class UnknownContentDelta(_Model):
     """A content delta of a type deltasnap does not know, kept whole."""
 
     index: int
@@ -419,8 +562,8 @@ ContentDelta: TypeAlias = (
 )
 
 
-@attrs.frozen(kw_only=True)
-class MessageDelta:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class MessageDelta(_Model):
     """The fields of a message that changed: role and content deltas."""
 
     role: str | None = _optional()
@@ -428,8 +571,8 @@ class MessageDelta:
     extra: dict[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
-class MessageDeltaEvent:
+@attrs.frozen(kw_only=True, eq=False, repr=False, unsafe_hash=False)
+class MessageDeltaEvent(_Model):
     """A ``thread.message.delta`` payload."""
 
     id: str

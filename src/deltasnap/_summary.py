@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _models as m
 from . import _run_models as rm
+from ._converter import unstructure
 from ._steps import RunView
 
 if TYPE_CHECKING:
@@ -126,8 +127,8 @@ def _step(step: rm.RunStep, messages: dict[str, m.Message], shown: set[str]) -> 
     if isinstance(details, rm.ToolCallsStepDetails):
         for call in details.tool_calls:
             lines.extend(_INDENT + line for line in _tool_call(call))
-    elif isinstance(details, rm.UnknownStepDetails):
-        lines.append(_INDENT + _compact(details.data))
+    elif details is not None:  # activities and types deltasnap does not know
+        lines.append(_INDENT + _compact(unstructure(details)))
     return lines
 
 
@@ -163,7 +164,7 @@ def _tool_call(call: rm.ToolCall) -> list[str]:
             score = f" score {res.score:g}" if res.score is not None else ""
             lines.append(f"{_INDENT}- {res.file_name or '?'} ({res.file_id or '?'}){score}")
         return lines
-    return [f"{call.type} tool call: {_compact(call.data)}"]
+    return [f"{call.type} tool call: {_compact(unstructure(call))}"]
 
 
 # ---------------------------------------------------------------------------- messages
