@@ -14,6 +14,7 @@ from ._accumulator import Accumulator
 from ._converter import unstructure
 from ._errors import DeltasnapError
 from ._reducer import Update
+from .batch import cli as batch_cli
 
 __all__ = ["main"]
 
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         help="serve a capture as a local Assistants streaming API (deltasnap serve --help)",
         add_help=False,
     )
+    batch_cli.add_parser(sub)
     return parser
 
 
@@ -171,7 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .testing.server import main as serve_main
 
         return int(serve_main(argv[1:], prog="deltasnap serve"))
-    return _replay(_parser().parse_args(argv))
+    args = _parser().parse_args(argv)
+    return batch_cli.run(args) if args.command == "batch" else _replay(args)
 
 
 if __name__ == "__main__":  # pragma: no cover
