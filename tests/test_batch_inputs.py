@@ -115,7 +115,7 @@ def test_unlistable_inputs_come_back_as_errors(tmp_path: Path) -> None:
     bad_har = tmp_path / "x.har"
     bad_har.write_text('{"log": {}}')
     items = list(list_captures([missing, str(bad_har)]))
-    assert [(p, type(e).__name__) for p, e in items] == [  # type: ignore[misc]
+    assert [(p, type(e).__name__) for p, e in items] == [
         (missing, "FileNotFoundError"),
         (str(bad_har), "InvalidJSON"),
     ]
