@@ -15,6 +15,7 @@ import pytest
 
 from batch_archive import PLAIN, REAL, build
 from deltasnap.batch import CaptureResult
+from deltasnap.batch.worker import Outcome
 from deltasnap.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,11 +76,11 @@ def test_ctrl_c_keeps_what_was_written(tmp_path: Path, monkeypatch: pytest.Monke
     """Ctrl-C stops the batch with status 130; the results written before it stay readable."""
     build(tmp_path / "a")
 
-    def interrupted(*args: Any, **kwargs: Any) -> Iterator[CaptureResult]:
-        yield CaptureResult(source=("first",), status="ok")
+    def interrupted(*args: Any, **kwargs: Any) -> Iterator[Outcome]:
+        yield Outcome(("first",), "ok", CaptureResult(source=("first",), status="ok").to_json())
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("deltasnap.batch.cli.run_plan", interrupted)
+    monkeypatch.setattr("deltasnap.batch.cli.outcomes", interrupted)
     out = tmp_path / "o.jsonl"
     assert main(["batch", str(tmp_path / "a"), "--out", str(out)]) == 130
     assert [line["source"] for line in _lines(out)] == [["first"]]

@@ -11,9 +11,8 @@ from typing import Any
 from .. import DeltasnapError
 from .extras import require
 from .inputs import FORMATS
-from .pool import default_jobs, plan, run_plan
-from .result import CaptureResult
-from .worker import Options
+from .pool import default_jobs, outcomes, plan
+from .worker import Options, Outcome
 from .writers import open_writer
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PROBLEMS", "add_parser", "run"]
@@ -71,9 +70,9 @@ class _Progress:
             tqdm = require("tqdm", "progress", "the progress bar")
             self._bar = tqdm.tqdm(total=total, unit="capture", file=sys.stderr, dynamic_ncols=True)
 
-    def update(self, result: CaptureResult, size: int) -> None:
+    def update(self, outcome: Outcome, size: int) -> None:
         self._bytes += size
-        self._failed += result.status == "failed"
+        self._failed += outcome.status == "failed"
         if self._bar is not None:
             elapsed = max(time.monotonic() - self._start, 1e-9)
             mbs = self._bytes / elapsed / 1e6
@@ -85,12 +84,13 @@ class _Progress:
             self._bar.close()
 
 
-def _results(args: argparse.Namespace) -> tuple[int, Iterator[tuple[CaptureResult, int]]]:
+def _results(args: argparse.Namespace) -> tuple[int, Iterator[tuple[Outcome, int]]]:
     jobs = args.jobs if args.jobs and args.jobs > 0 else default_jobs()
     batch = plan(args.inputs, input_format=args.input_format, join_runs=args.join_runs, jobs=jobs)
     sizes = {tuple(c.name for c in g): sum(c.size for c in g) for g in batch.groups}
     options = Options(ignore_completed=args.ignore_completed, strict=args.strict)
-    results = run_plan(batch, jobs=jobs, options=options)
+    encode = args.format == "jsonl"  # JSON text made on the workers, written as it comes
+    results = outcomes(batch, jobs=jobs, options=options, encode=encode)
     return batch.total, ((r, sizes.get(r.source, 0)) for r in results)
 
 
@@ -107,10 +107,10 @@ def run(args: argparse.Namespace) -> int:
         total, results = _results(args)
         shown = args.progress or (not args.no_progress and sys.stderr.isatty())
         progress = _Progress(total, shown)
-        for result, size in results:
-            writer.write(result.to_json())
-            counts[result.status] += 1
-            progress.update(result, size)
+        for outcome, size in results:
+            writer.write(outcome.payload)
+            counts[outcome.status] += 1
+            progress.update(outcome, size)
     except KeyboardInterrupt:
         print("\ndeltasnap batch: interrupted; results written so far are kept", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -7,16 +7,16 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import IO, Any
+from typing import IO
 
 import attrs
 
 from .inputs import Capture, Opener, expand_inputs, list_captures, open_local
 from .join import RunScan, group_runs, scan_capture
-from .result import CaptureResult
-from .worker import Options, init_worker, reduce_group
+from .result import CaptureResult, encode_json
+from .worker import Options, Outcome, init_worker, reduce_chunk
 
-__all__ = ["Plan", "default_jobs", "plan", "replay_many", "run_plan"]
+__all__ = ["Plan", "default_jobs", "outcomes", "plan", "replay_many", "run_plan"]
 
 _IN_FLIGHT_PER_JOB = 4
 
@@ -83,32 +83,43 @@ def plan(
     return Plan(tuple(groups), tuple(unreadable))
 
 
-def _settle(futures: dict[Future[dict[str, Any]], tuple[Capture, ...]]) -> Iterator[Any]:
-    """After the pool broke: the finished tasks' results, then the groups to retry alone."""
-    wait(futures)
-    suspects = []
-    for future, group in futures.items():
-        if future.exception() is None:
-            yield future.result()
-        else:
-            suspects.append(group)
-    futures.clear()
-    yield suspects
+_CHUNK_CAPTURES = 64
+_CHUNK_BYTES = 1 << 20
+Chunk = tuple[tuple[Capture, ...], ...]
+
+
+def _chunks(groups: Iterable[tuple[Capture, ...]]) -> Iterator[Chunk]:
+    """Groups bundled into tasks of up to 64 captures or about 1 MB."""
+    chunk: list[tuple[Capture, ...]] = []
+    size = 0
+    for group in groups:
+        chunk.append(group)
+        size += sum(c.size for c in group)
+        if len(chunk) >= _CHUNK_CAPTURES or size >= _CHUNK_BYTES:
+            yield tuple(chunk)
+            chunk, size = [], 0
+    if chunk:
+        yield tuple(chunk)
+
+
+def _died(group: tuple[Capture, ...], encode: bool) -> Outcome:
+    source = tuple(c.name for c in group)
+    err = RuntimeError("the worker process died reducing this capture")
+    obj = CaptureResult.failed(source, err).to_json()
+    return Outcome(source, "failed", encode_json(obj) if encode else obj)
 
 
 def _isolate(
-    groups: Sequence[tuple[Capture, ...]], options: Options, opener: Opener
-) -> Iterator[dict[str, Any]]:
+    groups: Sequence[tuple[Capture, ...]], options: Options, opener: Opener, encode: bool
+) -> Iterator[Outcome]:
     """Reduce each group alone in a one-worker pool: one that kills its worker again fails."""
     pool = _new_pool(1)
     try:
         for group in groups:
             try:
-                yield pool.submit(reduce_group, group, options, opener).result()
+                yield from pool.submit(reduce_chunk, (group,), options, opener, encode).result()
             except BrokenProcessPool:
-                source = tuple(c.name for c in group)
-                err = RuntimeError("the worker process died reducing this capture")
-                yield CaptureResult.failed(source, err).to_json()
+                yield _died(group, encode)
                 pool.shutdown(wait=True)
                 pool = _new_pool(1)
     finally:
@@ -116,31 +127,62 @@ def _isolate(
 
 
 def _in_pool(
-    groups: Iterable[tuple[Capture, ...]], options: Options, jobs: int, opener: Opener
-) -> Iterator[dict[str, Any]]:
-    pending = iter(groups)
+    groups: Iterable[tuple[Capture, ...]], options: Options, jobs: int, opener: Opener, encode: bool
+) -> Iterator[Outcome]:
+    """Tasks on ``jobs`` processes, a few per worker in flight; when a worker dies (the pool
+    breaks), finished tasks keep their results and the others are retried one group at a time."""
+    pending = _chunks(groups)
     window = jobs * _IN_FLIGHT_PER_JOB
-    inflight: dict[Future[dict[str, Any]], tuple[Capture, ...]] = {}
+    inflight: dict[Future[list[Outcome]], Chunk] = {}
     pool = _new_pool(jobs)
     try:
         while True:
-            while len(inflight) < window and (group := next(pending, None)) is not None:
-                inflight[pool.submit(reduce_group, group, options, opener)] = group
+            while len(inflight) < window and (chunk := next(pending, None)) is not None:
+                inflight[pool.submit(reduce_chunk, chunk, options, opener, encode)] = chunk
             if not inflight:
                 return
             done, _ = wait(inflight, return_when=FIRST_COMPLETED)
             if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
-                *results, suspects = _settle(inflight)
-                yield from results
+                wait(inflight)
+                suspects: list[tuple[Capture, ...]] = []
+                for future, chunk in inflight.items():
+                    if future.exception() is None:
+                        yield from future.result()
+                    else:
+                        suspects.extend(chunk)
+                inflight.clear()
                 pool.shutdown(wait=True, cancel_futures=True)
-                yield from _isolate(suspects, options, opener)
+                yield from _isolate(suspects, options, opener, encode)
                 pool = _new_pool(jobs)
                 continue
             for future in done:
                 inflight.pop(future)
-                yield future.result()
+                yield from future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def outcomes(
+    batch: Plan,
+    *,
+    jobs: int | None = None,
+    options: Options | None = None,
+    opener: Opener = open_local,
+    encode: bool = False,
+) -> Iterator[Outcome]:
+    """Reduce a plan's groups on ``jobs`` processes (1: in this process), yielding each
+    group's outcome as it finishes (unlistable inputs first, failed); ``encode``: payloads
+    are JSON text."""
+    options = options or Options()
+    jobs = jobs or default_jobs()
+    for path, error in batch.unreadable:
+        obj = CaptureResult(source=(path,), status="failed", error=error).to_json()
+        yield Outcome((path,), "failed", encode_json(obj) if encode else obj)
+    if jobs <= 1:
+        for group in batch.groups:
+            yield from reduce_chunk((group,), options, opener, encode)
+        return
+    yield from _in_pool(batch.groups, options, jobs, opener, encode)
 
 
 def run_plan(
@@ -152,16 +194,8 @@ def run_plan(
 ) -> Iterator[CaptureResult]:
     """Reduce a plan's groups on ``jobs`` processes (1: in this process), yielding results in
     the order they finish; unlistable inputs come first, as failed results."""
-    options = options or Options()
-    jobs = jobs or default_jobs()
-    for path, error in batch.unreadable:
-        yield CaptureResult(source=(path,), status="failed", error=error)
-    if jobs <= 1:
-        for group in batch.groups:
-            yield CaptureResult.from_json(reduce_group(group, options, opener))
-        return
-    for obj in _in_pool(batch.groups, options, jobs, opener):
-        yield CaptureResult.from_json(obj)
+    for outcome in outcomes(batch, jobs=jobs, options=options, opener=opener):
+        yield CaptureResult.from_json(outcome.payload)
 
 
 def replay_many(

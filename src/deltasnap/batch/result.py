@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import attrs
 
 from .. import Accumulator, unstructure
 
-__all__ = ["PROBLEMS", "CaptureResult", "run_state"]
+__all__ = ["PROBLEMS", "CaptureResult", "encode_json", "run_state"]
 
 #: Report kinds that mean a result may be missing something the server sent.
 PROBLEMS = frozenset(
@@ -96,3 +97,8 @@ def unstructure_report(report: Any) -> dict[str, Any]:
         "step_id": report.step_id,
         "details": list(report.details),
     }
+
+
+def encode_json(obj: Any) -> str:
+    """A result's JSON as one compact line (non-ASCII kept as is)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))

@@ -5,15 +5,15 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
 from .. import Accumulator, accumulate
 from .inputs import Capture, Opener, open_local, read_items
-from .result import CaptureResult
+from .result import CaptureResult, encode_json
 
-__all__ = ["CRASH_ENV", "Options", "init_worker", "reduce_group"]
+__all__ = ["CRASH_ENV", "Options", "Outcome", "init_worker", "reduce_chunk", "reduce_group"]
 
 #: Test hook: a capture whose name contains this variable's value makes its worker die
 #: (``os._exit``), as a worker killed by the OOM killer would.
@@ -55,3 +55,25 @@ def reduce_group(
         return CaptureResult.from_accumulator(source, acc).to_json()
     except (Exception, MemoryError, RecursionError) as err:
         return CaptureResult.failed(source, err).to_json()
+
+
+class Outcome(NamedTuple):
+    """A finished group as it leaves a worker: its source, status, and its result's JSON
+    (the object, or already encoded as the JSONL line's text)."""
+
+    source: tuple[str, ...]
+    status: str
+    payload: Any
+
+
+def reduce_chunk(
+    chunk: Sequence[Sequence[Capture]], options: Options, opener: Opener, encode: bool
+) -> list[Outcome]:
+    """Reduce several groups in one task (fewer round trips for small captures); with
+    ``encode`` the JSON text is made here, on the worker, not in the parent."""
+    outcomes = []
+    for group in chunk:
+        obj = reduce_group(group, options, opener)
+        payload = encode_json(obj) if encode else obj
+        outcomes.append(Outcome(tuple(obj["source"]), obj["status"], payload))
+    return outcomes

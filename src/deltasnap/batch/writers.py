@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import IO, Any, Protocol
 
 from .extras import require
+from .result import encode_json
 from .rows import (
     MESSAGE_COLUMNS,
     RUN_COLUMNS,
@@ -27,8 +28,8 @@ _ROW_GROUP = 2000
 class Writer(Protocol):
     """Where results go: ``write`` each result's JSON, ``close`` at the end (or on Ctrl-C)."""
 
-    def write(self, result: dict[str, Any]) -> None:
-        """Write one result."""
+    def write(self, result: Any) -> None:
+        """Write one result (JSON writers also take its JSON text)."""
 
     def close(self) -> None:
         """Flush and close; what was written stays readable."""
@@ -41,13 +42,13 @@ class JsonlWriter:
         self._own = path != "-"
         self._out: IO[str] = open(path, "w", encoding="utf-8") if self._own else sys.stdout
 
-    def write(self, result: dict[str, Any]) -> None:
-        """Write one result as one line."""
-        line = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+    def write(self, result: dict[str, Any] | str) -> None:
+        """Write one result (its JSON object, or its JSON text) as one line."""
+        line = result if isinstance(result, str) else encode_json(result)
         try:
             self._out.write(line + "\n")
-        except UnicodeEncodeError:  # lone surrogates from \ud800 escapes
-            self._out.write(json.dumps(result, separators=(",", ":")) + "\n")
+        except UnicodeEncodeError:  # lone surrogates from \ud800 escapes: write them escaped
+            self._out.write(json.dumps(json.loads(line), separators=(",", ":")) + "\n")
         self._out.flush()
 
     def close(self) -> None:
