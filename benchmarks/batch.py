@@ -17,6 +17,7 @@ import argparse
 import datetime
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -56,14 +57,20 @@ def one_stream(root: Path) -> int:
     return len(acc.messages)
 
 
-def best(run: Callable[[], object], repeats: int) -> float:
-    """The least wall time of ``repeats`` calls."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and its reaped children so far."""
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(run: Callable[[], object]) -> tuple[float, float]:
+    """Wall and CPU seconds (workers included) of one call."""
+    start, cpu = time.perf_counter(), _cpu()
+    run()
+    return time.perf_counter() - start, _cpu() - cpu
 
 
 def batch(root: Path, out: Path, jobs: int) -> Callable[[], object]:
@@ -90,9 +97,12 @@ def measure(
         runs = {"jobs1": batch(root, out, 1), "jobs2": batch(root, out, 2)}
         runs["one"] = lambda root=root: one_stream(root)  # type: ignore[misc]
         times = {key: float("inf") for key in runs}
+        cpu = {key: float("inf") for key in runs}
         for _ in range(repeats):
             for key, run in runs.items():
-                times[key] = min(times[key], best(run, 1))
+                wall, used = timed(run)
+                if wall < times[key]:
+                    times[key], cpu[key] = wall, used
         rows.append(
             {
                 "name": name,  # type: ignore[dict-item]
@@ -100,6 +110,7 @@ def measure(
                 "deltas": deltas,
                 "mb": size / 1e6,
                 **times,
+                **{f"{key}_cpu": value for key, value in cpu.items()},
             }
         )
         print(f"{name}: {rows[-1]}", file=sys.stderr)
@@ -111,7 +122,8 @@ def table(rows: list[dict[str, float]]) -> str:
     head = (
         "| archive | captures | deltas each | MB | jobs 1 s | jobs 1 captures/s | jobs 1 MB/s "
         "| jobs 2 s | jobs 2 captures/s | jobs 2 MB/s | speedup | one stream s | jobs 1 / one "
-        "stream |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        "stream | CPU s: jobs 1 / jobs 2 / one stream |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     )
     lines = []
     for r in rows:
@@ -120,7 +132,8 @@ def table(rows: list[dict[str, float]]) -> str:
             f"| {r['name']} | {n:,} | {r['deltas']:,} | {mb:.1f} | {r['jobs1']:.2f} "
             f"| {n / r['jobs1']:,.0f} | {mb / r['jobs1']:.1f} | {r['jobs2']:.2f} "
             f"| {n / r['jobs2']:,.0f} | {mb / r['jobs2']:.1f} | {r['jobs1'] / r['jobs2']:.2f}x "
-            f"| {r['one']:.2f} | {r['jobs1'] / r['one']:.2f}x |"
+            f"| {r['one']:.2f} | {r['jobs1'] / r['one']:.2f}x "
+            f"| {r['jobs1_cpu']:.2f} / {r['jobs2_cpu']:.2f} / {r['one_cpu']:.2f} |"
         )
     return head + "\n".join(lines) + "\n"
 
@@ -195,7 +208,9 @@ def main_() -> int:
         f"before {load_before}, after {_load()} (a shared machine: other work ran meanwhile)\n"
         f"- python {platform.python_version()}, git HEAD {head}\n"
         "- timing: wall clock, best of the repeats, --jobs 1, --jobs 2 and one stream in turn; "
-        "JSON Lines written to a temporary file; captures generated with run steps\n\n"
+        "JSON Lines written to a temporary file; captures generated with run steps; CPU s is "
+        "user + system time of the run, worker processes included (with other work on the "
+        "machine, wall time stretches while CPU time does not)\n\n"
         "## Results\n\n" + table(rows) + "\n![MB/s per archive](batch.png)\n\n"
         "## Targets\n\n" + targets(rows)
     )

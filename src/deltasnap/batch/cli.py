@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import DeltasnapError
-from .extras import require
+from .extras import MissingExtra, require
 from .inputs import FORMATS
 from .pool import default_jobs, outcomes, plan
 from .worker import Options, Outcome
@@ -61,13 +61,18 @@ def add_parser(sub: Any) -> None:
 class _Progress:
     """Captures done / total, MB/s, ETA and failures so far, on stderr (tqdm)."""
 
-    def __init__(self, total: int, shown: bool) -> None:
+    def __init__(self, total: int, shown: bool, asked: bool) -> None:
         self._bar: Any = None
         self._bytes = 0
         self._failed = 0
         self._start = time.monotonic()
         if shown:
-            tqdm = require("tqdm", "progress", "the progress bar")
+            try:
+                tqdm = require("tqdm", "progress", "--progress")
+            except MissingExtra:
+                if asked:
+                    raise
+                return  # a terminal without tqdm installed: no bar
             self._bar = tqdm.tqdm(total=total, unit="capture", file=sys.stderr, dynamic_ncols=True)
 
     def update(self, outcome: Outcome, size: int) -> None:
@@ -106,11 +111,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         total, results = _results(args)
         shown = args.progress or (not args.no_progress and sys.stderr.isatty())
-        progress = _Progress(total, shown)
+        progress = _Progress(total, shown, asked=args.progress)
         for outcome, size in results:
             writer.write(outcome.payload)
             counts[outcome.status] += 1
             progress.update(outcome, size)
+    except MissingExtra as err:
+        print(f"deltasnap batch: {err}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("\ndeltasnap batch: interrupted; results written so far are kept", file=sys.stderr)
         return EXIT_INTERRUPTED
