@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -104,3 +106,30 @@ def test_module_entry_point(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "ok"
+
+
+def test_sigint_stops_a_running_pool(tmp_path: Path) -> None:
+    """SIGINT during a --jobs 2 run: exit status 130, every line written is whole JSON."""
+    root = tmp_path / "a"
+    root.mkdir()
+    for n in range(1500):
+        (root / f"c{n:04d}.sse").symlink_to(REAL / PLAIN)
+    out = tmp_path / "o.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deltasnap", "batch", str(root), "--out", str(out), "--jobs", "2"],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while proc.poll() is None and (not out.exists() or not out.read_text().count("\n")):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    lines = _lines(out)
+    assert 0 < len(lines) < 1500 and all(line["status"] == "ok" for line in lines)
