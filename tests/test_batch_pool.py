@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from batch_archive import build
+from batch_archive import PLAIN, REAL, build
 from deltasnap.batch import CaptureResult, plan, replay_many
 from deltasnap.batch.worker import CRASH_ENV
 
@@ -68,3 +68,22 @@ def test_unreadable_inputs_fail_first(tmp_path: Path) -> None:
     assert batch.total == 1 and batch.groups == ()
     (result,) = replay_many([str(tmp_path / "missing.sse")], jobs=2)
     assert result.status == "failed" and "FileNotFoundError" in (result.error or "")
+
+
+def test_strict_and_ignore_completed_pass_through(tmp_path: Path) -> None:
+    """strict=True fails a capture at its first bad event (lenient: 'problems');
+    ignore_completed=True keeps the text the deltas built, not the server's copy."""
+    good = (REAL / PLAIN).read_bytes()
+    cut = good.index(b"event: thread.message.delta")
+    (tmp_path / "bad.sse").write_bytes(
+        good[:cut] + b"event: thread.message.delta\ndata: {nope\n\n" + good[cut:]
+    )
+    (lenient,) = replay_many(str(tmp_path / "bad.sse"), jobs=1)
+    (strict,) = replay_many(str(tmp_path / "bad.sse"), jobs=1, strict=True)
+    assert lenient.status == "problems" and strict.status == "failed"
+    assert strict.error is not None and strict.error.startswith("InvalidJSON")
+    edited = str(REAL / "simple-openai__threads_runssteps_delta.sse")
+    (server,) = replay_many(edited, jobs=1)
+    (deltas,) = replay_many(edited, jobs=1, ignore_completed=True)
+    text = [m["content"][0]["text"]["value"] for m in (server.messages[0], deltas.messages[0])]
+    assert len(text[1]) < len(text[0])

@@ -103,7 +103,7 @@ def expand_inputs(inputs: Iterable[str], stdin: IO[str] | None = None) -> Iterat
             paths: Iterable[str] = expand_inputs([line for line in lines if line and line != "-"])
         elif os.path.isdir(item):
             paths = _walk(item)
-        elif glob.has_magic(item) and not os.path.exists(item):
+        elif any(c in item for c in "*?[") and not os.path.exists(item):
             matches = sorted(glob.glob(item, recursive=True))
             paths = (p for m in matches for p in (_walk(m) if os.path.isdir(m) else [m]))
         else:
