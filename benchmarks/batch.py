@@ -179,6 +179,15 @@ def plot(rows: list[dict[str, float]], path: Path) -> None:
     fig.savefig(path, dpi=100)
 
 
+def _autogroup() -> str:
+    """Whether the kernel shares CPU between sessions (autogroups) rather than processes."""
+    try:
+        enabled = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return "unknown"
+    return "on" if enabled else "off"
+
+
 def _load() -> str:
     try:
         return ", ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -205,7 +214,10 @@ def main_() -> int:
         f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC\n"
         f"- command: `python benchmarks/batch.py{' --quick' if args.quick else ''}`\n"
         f"- machine: {platform.platform()}, {os.cpu_count()} logical CPUs, load average "
-        f"before {load_before}, after {_load()} (a shared machine: other work ran meanwhile)\n"
+        f"before {load_before}, after {_load()} (a shared machine: other work ran meanwhile); "
+        f"scheduler autogroups {_autogroup()} (when on, a busy machine gives this session one "
+        "share of CPU however many processes it runs, so --jobs 2 gains only on free cores: "
+        "compare the CPU s column, which shows what the pool costs in work)\n"
         f"- python {platform.python_version()}, git HEAD {head}\n"
         "- timing: wall clock, best of the repeats, --jobs 1, --jobs 2 and one stream in turn; "
         "JSON Lines written to a temporary file; captures generated with run steps; CPU s is "
