@@ -165,7 +165,7 @@ def plot(rows: list[dict[str, float]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4))
-    kinds = [("one", "one stream (floor)"), ("jobs1", "--jobs 1"), ("jobs2", "--jobs 2")]
+    kinds = [("one", "same bytes as one stream"), ("jobs1", "--jobs 1"), ("jobs2", "--jobs 2")]
     width = 0.25
     for i, (key, label) in enumerate(kinds):
         xs = [j + (i - 1) * width for j in range(len(rows))]
