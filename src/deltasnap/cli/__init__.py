@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .._version import __version__
+from ..batch import cli as batch_cli
 from . import replay
 from .output import OutputError
 
@@ -27,7 +28,7 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports `yes | head`
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 # The subcommands, in the order `deltasnap --help` lists them.
-COMMANDS: list[Register] = [replay.register]
+COMMANDS: list[Register] = [replay.register, batch_cli.register]
 
 
 def _parser() -> argparse.ArgumentParser:
