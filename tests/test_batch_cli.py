@@ -15,10 +15,11 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from batch_archive import PLAIN, REAL, build
 from deltasnap.batch import CaptureResult
 from deltasnap.batch.worker import Outcome
 from deltasnap.cli import main
+
+from batch_archive import PLAIN, REAL, build
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ def test_missing_extra_names_it() -> None:
     with pytest.raises(
         MissingExtra,
         match=r"--format parquet needs nosuchmod: pip install "
-        r"'deltasnap\[parquet\]'",
+        r"'deltasnap-assistants\[parquet\]'",
     ) as info:
         require("nosuchmod.sub", "parquet", "--format parquet")
     assert isinstance(info.value, ImportError) and isinstance(info.value, DeltasnapError)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from batch_archive import PLAIN, REAL, build, har
 from deltasnap import InvalidJSON
 from deltasnap.batch.inputs import (
     Capture,
@@ -19,6 +18,8 @@ from deltasnap.batch.inputs import (
     list_captures,
     read_items,
 )
+
+from batch_archive import PLAIN, REAL, build, har
 
 
 def _bytes(capture: Capture) -> bytes:

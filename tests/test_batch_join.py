@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from batch_archive import REAL, completed_copies
 from deltasnap.batch import replay_many
 from deltasnap.batch.inputs import Capture
 from deltasnap.batch.join import RunScan, group_runs, scan_capture
+
+from batch_archive import REAL, completed_copies
 
 PAIRS = sorted(
     p.name.removesuffix("__create.sse")

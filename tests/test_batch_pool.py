@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from batch_archive import PLAIN, REAL, build
 from deltasnap.batch import CaptureResult, plan, replay_many
 from deltasnap.batch.worker import CRASH_ENV
+
+from batch_archive import PLAIN, REAL, build
 
 
 def _check(results: list[CaptureResult], expect: dict[str, tuple[str, object]]) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import deltasnap
-from batch_archive import PLAIN, REAL
 from deltasnap.batch import CaptureResult
 from deltasnap.batch.result import run_state
+
+from batch_archive import PLAIN, REAL
 
 
 def test_result_json_shape_and_round_trip() -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 import deltasnap
-from batch_archive import CODE, REAL, build
 from deltasnap.batch import CaptureResult, replay_many
 from deltasnap.batch.rows import MESSAGE_COLUMNS, RUN_COLUMNS, STEP_COLUMNS, message_rows, step_rows
 from deltasnap.batch.writers import JsonlWriter, open_writer
+
+from batch_archive import CODE, REAL, build
 
 
 def _result(name: str) -> dict[str, object]:

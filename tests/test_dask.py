@@ -12,9 +12,10 @@ import pytest
 from distributed import Client, LocalCluster
 
 import deltasnap.dask
-from batch_archive import build
 from deltasnap.batch.rows import MESSAGE_COLUMNS
 from deltasnap.cli import main
+
+from batch_archive import build
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The batch on a Dask cluster: ``read_captures`` gives a bag of result dicts (the JSONL lines of
 ``deltasnap batch``), ``messages_frame`` the ``messages.parquet`` table as a Dask DataFrame.
 Paths are fsspec URLs (local paths, ``s3://bucket/archive/**.sse``, ...). Needs the ``dask``
-extra: ``pip install 'deltasnap[dask]'``."""
+extra: ``pip install 'deltasnap-assistants[dask]'``."""
 
 from __future__ import annotations
 

@@ -30,8 +30,9 @@ from . import (
     aaccumulate,
     accumulate,
 )
+from ._version import DISTRIBUTION
 
-INSTALL_HINT: Final = "pip install 'deltasnap[httpx]'"
+INSTALL_HINT: Final = f"pip install '{DISTRIBUTION}[httpx]'"
 """The command that installs what this module needs (named in its ImportError)."""
 
 try:

@@ -6,6 +6,7 @@ import importlib
 from types import ModuleType
 
 from .. import DeltasnapError
+from .._version import DISTRIBUTION
 
 __all__ = ["MissingExtra", "require"]
 
@@ -15,10 +16,10 @@ class MissingExtra(DeltasnapError, ImportError):
 
 
 def require(module: str, extra: str, purpose: str) -> ModuleType:
-    """Import ``module`` or raise ``MissingExtra`` naming ``pip install 'deltasnap[extra]'``."""
+    """Import ``module`` or raise ``MissingExtra`` naming the command installing ``extra``."""
     try:
         return importlib.import_module(module)
     except ImportError as err:
         raise MissingExtra(
-            f"{purpose} needs {module.split('.')[0]}: pip install 'deltasnap[{extra}]'"
+            f"{purpose} needs {module.split('.')[0]}: pip install '{DISTRIBUTION}[{extra}]'"
         ) from err
