@@ -33,8 +33,16 @@ from ._errors import (
     TooManyToolCalls,
     ValidationError,
 )
+from ._handler import (
+    EventHandler,
+    HandlerEvent,
+    aconsume,
+    atext_deltas,
+    consume,
+    text_deltas,
+)
 from ._limits import Limits
-from ._merge import Reports
+from ._merge import Reports, UpdateKind
 from ._models import (
     Annotation,
     AnnotationDelta,
@@ -168,6 +176,7 @@ __all__ = [
     "DecodeError",
     "DeltaError",
     "DeltasnapError",
+    "EventHandler",
     "EventTooLarge",
     "FileCitation",
     "FileCitationAnnotation",
@@ -187,6 +196,7 @@ __all__ = [
     "FunctionDelta",
     "FunctionToolCall",
     "FunctionToolCallDelta",
+    "HandlerEvent",
     "ImageFile",
     "ImageFileContentBlock",
     "ImageFileDelta",
@@ -262,12 +272,17 @@ __all__ = [
     "UnknownToolCall",
     "UnknownToolCallDelta",
     "Update",
+    "UpdateKind",
     "Usage",
     "ValidationError",
     "aaccumulate",
     "accumulate",
+    "aconsume",
+    "atext_deltas",
+    "consume",
     "converter",
     "structure",
     "summarize",
+    "text_deltas",
     "unstructure",
 ]
