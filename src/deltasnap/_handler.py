@@ -220,7 +220,8 @@ class EventHandler:
         if data is None and updates and updates[0].kind == "text":
             data = _text_delta_data(updates[0])
         current = self._current_event = HandlerEvent(number, event, data)
-        self.on_event(current)
+        if event != "done":  # the SDK's handlers never see the closing ``done``
+            self.on_event(current)
         created_calls: set[int | None] = set()
         for update in updates:
             kind = update.kind

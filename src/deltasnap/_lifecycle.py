@@ -8,11 +8,14 @@ When they fire (the contract; the README's "Updates" table lists every kind's fi
 - ``tool_call.created``: likewise for a tool call (step id, tool-call index), ``value`` the
   ``ToolCall`` snapshot then.
 - ``text.done`` / ``refusal.done`` / ``image_file.done`` / ``image_url.done``: for every part of
-  a message, in index order, when the message finishes (``thread.message.completed`` or
-  ``.incomplete``), with the finished part from the final snapshot (``value``; ``text`` too for
-  text and refusals), then ``message.done`` (``value``: the Message).
+  a message that was announced (created copy or deltas), in index order, when the message
+  finishes (``thread.message.completed`` or ``.incomplete``), with the finished part from the
+  final snapshot (``value``; ``text`` too for text and refusals), then ``message.done``
+  (``value``: the Message).
 - ``tool_call.done``: for every call of a step, in index order, when the step finishes
-  (completed, failed, cancelled, expired), then ``step.done`` (``value``: the RunStep).
+  (completed, failed, cancelled, expired), then ``step.done`` (``value``: the RunStep); or,
+  earlier, when the run stops at ``requires_action`` (the calls of its open steps are complete
+  then: their outputs are the caller's to submit, and their step finishes in the next segment).
 - ``run.done``: when a run event brings a final status (completed, failed, cancelled, expired,
   incomplete; not ``requires_action``, after which the run goes on), ``value``: the Run.
 - ``end``: once at the end of every stream segment (``close()``).
@@ -20,7 +23,9 @@ When they fire (the contract; the README's "Updates" table lists every kind's fi
 Unlike the openai SDK, which calls a part or tool call done when the next index begins, a part
 is done only when its message is: deltas for several parts (or messages) may interleave, and
 a done must carry the final value. Keys are the delta's indices, never list positions, so sparse
-indices and interleaved messages are fine; objects that never finish get no done.
+indices and interleaved messages are fine; objects that never finish get no done, and parts or
+calls first seen in a final copy (e.g. a step that began in an earlier stream segment, handled
+there) are not announced: their message or step done carries them.
 """
 
 from __future__ import annotations
@@ -59,12 +64,13 @@ _PART_DONE: dict[str, UpdateKind] = {
 class _Children:
     """The keyed children (content parts or tool calls) of one message or step."""
 
-    __slots__ = ("done", "order", "types")
+    __slots__ = ("closed", "done", "order", "types")
 
     def __init__(self) -> None:
         self.types: dict[int, str] = {}
         self.order: list[int] = []  # the indices, sorted: a child's snapshot position is its rank
         self.done = False
+        self.closed: set[int] = set()  # children already announced done
 
     def add(self, index: int, kind: str) -> bool:
         """Record a child; True if it is new."""
@@ -77,15 +83,10 @@ class _Children:
     def position(self, index: int) -> int:
         return bisect.bisect_left(self.order, index)
 
-    def final_indices(self, count: int) -> list[int]:
-        """The index of each of ``count`` finished children, by position (a server copy with
-        more children than were streamed gets the next free indices for the extra ones)."""
-        indices = self.order[:count]
-        nxt = indices[-1] + 1 if indices else 0
-        while len(indices) < count:
-            indices.append(nxt)
-            nxt += 1
-        return indices
+    def final(self, count: int) -> list[tuple[int, int]]:
+        """(index, position) of each known child in a final copy of ``count`` children: the
+        known ones by rank (children first seen in a final copy are not announced)."""
+        return [(index, pos) for pos, index in enumerate(self.order[:count])]
 
 
 def _children_in(data: Any, *path: str) -> list[tuple[int, str]]:
@@ -232,9 +233,8 @@ class Lifecycle:
         children.done = True
         message = self._reducer.messages[mid]
         content = message.content
-        for index, block in zip(children.final_indices(len(content)), content, strict=True):
-            if children.add(index, block.type) and isinstance(block, m.TextContentBlock):
-                out.append(Update("text.created", number, mid, index, value=block.text))
+        for index, pos in children.final(len(content)):
+            block = content[pos]
             if isinstance(block, m.TextContentBlock):
                 value = block.text
                 out.append(Update("text.done", number, mid, index, text=value.value, value=value))
@@ -292,17 +292,37 @@ class Lifecycle:
         step = self._reducer.run_steps[sid]
         details = step.step_details
         calls = details.tool_calls if isinstance(details, rm.ToolCallsStepDetails) else ()
-        for index, call in zip(children.final_indices(len(calls)), calls, strict=True):
-            if children.add(index, call.type):
-                out.append(_call_update("tool_call.created", number, sid, index, call))
-            out.append(_call_update("tool_call.done", number, sid, index, call))
+        for index, pos in children.final(len(calls)):
+            call = calls[pos]
+            if index not in children.closed:
+                children.closed.add(index)
+                out.append(_call_update("tool_call.done", number, sid, index, call))
         out.append(Update("step.done", number, step_id=sid, run_id=step.run_id, value=step))
 
     # -- runs --------------------------------------------------------------------------------
 
     def _run(self, number: int, update: Update, out: list[Update]) -> None:
         rid = update.run_id
+        if update.text == "requires_action":
+            self._calls_wait(number, rid, out)
+            return
         if rid is None or update.text not in _RUN_FINAL or rid in self._runs_done:
             return
         self._runs_done.add(rid)
         out.append(Update("run.done", number, run_id=rid, value=self._reducer.runs[rid].run))
+
+    def _calls_wait(self, number: int, rid: str | None, out: list[Update]) -> None:
+        """The run waits for tool outputs: the calls of its open steps are done (arguments
+        complete), each once; their steps finish later, in the next stream segment."""
+        steps = self._reducer.run_steps
+        for sid, children in self._steps.items():
+            if children.done or sid not in steps:
+                continue
+            step = steps[sid]
+            details = step.step_details
+            if step.run_id not in (rid, None) or not isinstance(details, rm.ToolCallsStepDetails):
+                continue
+            for index, call in zip(children.order, details.tool_calls, strict=False):
+                if index not in children.closed:
+                    children.closed.add(index)
+                    out.append(_call_update("tool_call.done", number, sid, index, call))
