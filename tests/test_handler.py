@@ -453,3 +453,22 @@ def test_readme_programs_print_the_same(capsys: pytest.CaptureFixture[str]) -> N
         return re.sub(r"\s+", "", out.replace("assistant > ", ""))
 
     assert pieces(sdk_out) == pieces(ours)
+
+
+def test_delta_models_equal_the_structured_ones() -> None:
+    """The text and message deltas built directly for plain pieces equal what the converter
+    builds from the event's JSON (also for deltas with annotations, taken the general way)."""
+    pairs: list[tuple[Any, Any]] = []
+
+    class Handler(deltasnap.EventHandler):
+        def on_message_delta(self, delta: deltasnap.MessageDelta, snapshot: Any) -> None:
+            event = self.current_event
+            assert event is not None
+            pairs.append((delta, event.data.delta))
+
+        def on_text_delta(self, delta: deltasnap.TextDelta, snapshot: Any) -> None:
+            pairs.append((type(delta), deltasnap.TextDelta))
+
+    deltasnap.consume(samples.path(), Handler())
+    assert len(pairs) > 20
+    assert all(ours == structured for ours, structured in pairs)

@@ -64,6 +64,16 @@ def _text_delta_data(update: Update) -> dict[str, Any]:
     return {"id": update.message_id, "object": MESSAGE_DELTA, "delta": {"content": [item]}}
 
 
+def _plain_text_delta(text: Any) -> m.TextDelta | None:
+    """The model of a text delta that is one piece and nothing else, built directly (the same
+    as ``structure`` gives, without its cost on the commonest delta); None for any other."""
+    if type(text) is dict and len(text) == 1:
+        value = text.get("value")
+        if type(value) is str:
+            return m.TextDelta(value=value)
+    return None
+
+
 class HandlerEvent:
     """One stream event as ``on_event`` sees it: ``event`` (its name), ``data`` (a deltasnap
     model: Run, RunStep, RunStepDeltaEvent, Message or MessageDeltaEvent; else the JSON value),
@@ -262,12 +272,26 @@ class EventHandler:
         mid: str = data["id"]
         self._current_message_id = mid
         delta = data["delta"]
-        for item in delta.get("content") or ():
-            if item["type"] == "text" and item.get("text"):
+        content = delta.get("content") or ()
+        blocks: list[m.TextDeltaBlock] | None = [] if len(delta) == 1 else None
+        for item in content:
+            text = item.get("text") if item["type"] == "text" else None
+            piece = _plain_text_delta(text) if len(item) == 3 else None
+            if blocks is not None:
+                if piece is None:
+                    blocks = None
+                else:
+                    blocks.append(m.TextDeltaBlock(index=item["index"], text=piece))
+            if text:
                 part = acc._lifecycle.part(mid, item["index"])
                 if isinstance(part, m.TextContentBlock):
-                    self.on_text_delta(structure(item["text"], m.TextDelta), part.text)
-        self.on_message_delta(structure(delta, m.MessageDelta), acc.messages[mid])
+                    text_delta = piece if piece is not None else structure(text, m.TextDelta)
+                    self.on_text_delta(text_delta, part.text)
+        if blocks is not None and content:
+            model = m.MessageDelta(content=tuple(blocks))
+        else:
+            model = structure(delta, m.MessageDelta)
+        self.on_message_delta(model, acc.messages[mid])
 
     def _step_delta(self, data: dict[str, Any], created: set[int | None]) -> None:
         acc = self.accumulator
