@@ -472,3 +472,20 @@ def test_delta_models_equal_the_structured_ones() -> None:
     deltasnap.consume(samples.path(), Handler())
     assert len(pairs) > 20
     assert all(ours == structured for ours, structured in pairs)
+
+
+def test_an_empty_piece_matches_the_sdk() -> None:
+    """A delta with an empty text value for an existing part: the SDK's callbacks (an empty
+    on_text_delta, then on_message_delta) with the same snapshots."""
+    base = {"id": "m", "object": "thread.message", "role": "assistant", "status": "in_progress"}
+    events: list[Any] = [("thread.message.created", {**base, "content": []})]
+    for word in ("a", "", "b"):
+        item = {"index": 0, "type": "text", "text": {"value": word}}
+        body = {"id": "m", "object": "thread.message.delta", "delta": {"content": [item]}}
+        events.append(("thread.message.delta", body))
+    text = {"type": "text", "text": {"value": "ab", "annotations": []}}
+    events.append(("thread.message.completed", {**base, "status": "completed", "content": [text]}))
+    data = sse_bytes(events)
+    ours = our_calls(data)
+    assert ("text_delta", "", "a") in ours
+    assert ours == sdk_calls(data)

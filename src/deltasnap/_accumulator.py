@@ -291,7 +291,11 @@ class Accumulator:
                             message_id, digits, literal = match.groups()
                             piece = literal[1:-1] if "\\" not in literal else _unquote(literal)
                             index = int(digits)
-                            if piece is not None and text_delta(message_id, index, piece):
+                            if (
+                                piece is not None
+                                and (piece or not listening)
+                                and text_delta(message_id, index, piece)
+                            ):
                                 fast_deltas += 1
                                 if quiet:
                                     continue
