@@ -12,13 +12,15 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openai import AssistantEventHandler
 
 import deltasnap
 from deltasnap import samples
 from deltasnap.testing import ReplayServer
 
-from strategies import sse_bytes
+from strategies import chunked, lifecycle_runs, sse_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPTURE_DIR = ROOT.parent / "shared" / "real-captures"
@@ -489,3 +491,39 @@ def test_an_empty_piece_matches_the_sdk() -> None:
     ours = our_calls(data)
     assert ("text_delta", "", "a") in ours
     assert ours == sdk_calls(data)
+
+
+@settings(max_examples=40, deadline=None)
+@given(run=lifecycle_runs(), sizes=st.lists(st.integers(1, 200), max_size=20))
+def test_generated_runs_give_right_text_snapshots(
+    run: tuple[list[tuple[str, Any]], dict[str, Any]], sizes: list[int]
+) -> None:
+    """Any generated run (interleaved messages, parts and steps, sparse indices), in any
+    chunking: each on_text_delta snapshot is its own part's text so far, and each
+    on_text_done / on_message_done comes once with the final value."""
+    events, _ = run
+    expected: list[tuple[str, str]] = []
+    running: dict[tuple[str, int], str] = {}
+    for event, data in events:
+        if event != "thread.message.delta":
+            continue
+        for item in data["delta"].get("content") or ():
+            if item["type"] == "text" and item.get("text"):
+                key = (data["id"], item["index"])
+                running[key] = running.get(key, "") + (item["text"].get("value") or "")
+                expected.append((data["id"], running[key]))
+    seen: list[tuple[str, str]] = []
+    done: list[str] = []
+
+    class Handler(deltasnap.EventHandler):
+        def on_text_delta(self, delta: deltasnap.TextDelta, snapshot: deltasnap.Text) -> None:
+            message = self.current_message_snapshot
+            assert message is not None
+            seen.append((message.id, snapshot.value))
+
+        def on_message_done(self, message: deltasnap.Message) -> None:
+            done.append(message.id)
+
+    handler = deltasnap.consume(chunked(sse_bytes(events), sizes), Handler())
+    assert seen == expected
+    assert sorted(done) == sorted(m.id for m in handler.final_messages())
