@@ -739,3 +739,45 @@ def chunked(data: bytes, sizes: list[int]) -> list[bytes]:
         pos += size
     pieces.append(data[pos:])
     return pieces
+
+
+# ------------------------------------------------- lifecycle: whole runs, sparse indices
+
+
+def _respread(events: list[tuple[str, Any]], key: str, mapping: dict[int, int]) -> None:
+    """Move every delta item of ``key`` (content / tool_calls) from index i to mapping[i]."""
+    for _, data in events:
+        delta = data.get("delta") if isinstance(data, dict) else None
+        if not isinstance(delta, dict):
+            continue
+        holder = delta.get("step_details", delta) if key == "tool_calls" else delta
+        for item in (holder or {}).get(key) or ():
+            item["index"] = mapping[item["index"]]
+
+
+@st.composite
+def sparse_indices(draw: st.DrawFn, count: int) -> dict[int, int]:
+    """Dense indices 0..count-1 mapped to sparse, increasing ones (order kept)."""
+    gaps = draw(st.lists(st.integers(0, 5), min_size=count, max_size=count))
+    return {i: sum(gaps[: i + 1]) + i for i in range(count)}
+
+
+@st.composite
+def lifecycle_runs(draw: st.DrawFn) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
+    """One run's (event, data) list: its messages and steps interleaved with one another, their
+    content and tool-call indices made sparse, between thread.run.created and a final run
+    event; and the run's final object."""
+    msgs, message_lists = draw(multi_message_streams(max_messages=3))
+    steps, step_lists = draw(multi_step_streams(max_steps=2))
+    for events, message in zip(message_lists, msgs.values(), strict=True):
+        _respread(events, "content", draw(sparse_indices(len(message["content"]))))
+    for events, step in zip(step_lists, steps.values(), strict=True):
+        calls = step["step_details"].get("tool_calls") or []
+        _respread(events, "tool_calls", draw(sparse_indices(len(calls))))
+    run = draw(runs("run_lc"))
+    status = draw(st.sampled_from(["completed", "failed", "cancelled", "expired", "incomplete"]))
+    final = {**run, "status": status}
+    events = [("thread.run.created", {**run, "status": "queued"})]
+    events += draw(interleavings([*message_lists, *step_lists]))
+    events.append((f"thread.run.{status}", final))
+    return events, final

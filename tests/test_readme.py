@@ -50,11 +50,14 @@ def _blocks() -> list[tuple[str, str, str]]:
 
 BLOCKS = _blocks()
 # python blocks outside "Use it with…" (those have their own test below, against the server)
-# and "Archives" (tests/test_batch_readme.py runs those against an archive and a cluster)
+# and the sections whose own tests run their blocks: "Archives" (tests/test_batch_readme.py,
+# against an archive and a cluster) and "Coming from the openai SDK" (tests/test_handler.py,
+# the SDK program against the replay server beside its deltasnap twin)
+RUN_ELSEWHERE = ("Archives", "Coming from the openai SDK")
 OTHER_PYTHON = [
     (section, code)
     for section, lang, code in BLOCKS
-    if lang == "python" and code not in SNIPPETS and section != "Archives"
+    if lang == "python" and code not in SNIPPETS and section not in RUN_ELSEWHERE
 ]
 SH_LINES = [line for _, lang, code in BLOCKS if lang == "sh" for line in code.splitlines()]
 TEXT_BLOCKS = [code for _, lang, code in BLOCKS if lang == "text"]

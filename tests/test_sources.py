@@ -130,7 +130,7 @@ def test_aaccumulate_async_and_sync_sources() -> None:
 
     a, b, kinds = asyncio.run(main())
     assert final(a) == final(b) == BASIC
-    assert kinds.count("text") == 8 and kinds[-1] == "done"
+    assert kinds.count("text") == 8 and kinds[-2:] == ["done", "end"]
 
 
 def test_continue_with_a_second_segment(tmp_path: Path) -> None:

@@ -34,8 +34,16 @@ from ._errors import (
     TooManyToolCalls,
     ValidationError,
 )
+from ._handler import (
+    EventHandler,
+    HandlerEvent,
+    aconsume,
+    atext_deltas,
+    consume,
+    text_deltas,
+)
 from ._limits import Limits
-from ._merge import Reports
+from ._merge import Reports, UpdateKind
 from ._models import (
     Annotation,
     AnnotationDelta,
@@ -224,6 +232,7 @@ __all__ = [
     "DeepResearchToolCallDelta",
     "DeltaError",
     "DeltasnapError",
+    "EventHandler",
     "EventTooLarge",
     "FabricDataAgentToolCall",
     "FabricDataAgentToolCallDelta",
@@ -245,6 +254,7 @@ __all__ = [
     "FunctionDelta",
     "FunctionToolCall",
     "FunctionToolCallDelta",
+    "HandlerEvent",
     "ImageFile",
     "ImageFileContentBlock",
     "ImageFileDelta",
@@ -336,14 +346,19 @@ __all__ = [
     "UnknownToolCall",
     "UnknownToolCallDelta",
     "Update",
+    "UpdateKind",
     "Usage",
     "ValidationError",
     "__version__",
     "aaccumulate",
     "accumulate",
+    "aconsume",
+    "atext_deltas",
+    "consume",
     "converter",
     "samples",
     "structure",
     "summarize",
+    "text_deltas",
     "unstructure",
 ]

@@ -12,6 +12,7 @@ import attrs
 
 from ._errors import DeltasnapError, InvalidJSON, StrictModeError
 from ._json import check_depth, loads
+from ._lifecycle import Lifecycle
 from ._limits import UNLIMITED, Limits
 from ._merge import Reports
 from ._reducer import MessagesView, Reducer, Report, Update
@@ -156,6 +157,7 @@ class Accumulator:
         self.truncated = False
         self._decoder = SSEDecoder(max_event_bytes=limits.max_event_bytes)
         self._number = 0
+        self._lifecycle = Lifecycle(self.reducer)
         self._offset_base = 0
 
     # -- state -----------------------------------------------------------------------------
@@ -209,6 +211,7 @@ class Accumulator:
             self.truncated = True
             self._report("truncated", "the stream ended without a done event")
             updates.append(Update("truncated", self._number))
+        updates.append(Update("end", self._number))
         self.reports.note_dropped(self._number)
         return updates
 
@@ -259,6 +262,9 @@ class Accumulator:
         base = self._offset_base
         text_delta = self.reducer.text_delta
         fast_deltas = 0
+        lifecycle = self._lifecycle
+        lifecycle.quiet = quiet
+        listening = lifecycle.listener is not None and not quiet
         try:
             while True:
                 try:
@@ -285,15 +291,23 @@ class Accumulator:
                             message_id, digits, literal = match.groups()
                             piece = literal[1:-1] if "\\" not in literal else _unquote(literal)
                             index = int(digits)
-                            if piece is not None and text_delta(message_id, index, piece):
+                            if (
+                                piece is not None
+                                and (piece or not listening)
+                                and text_delta(message_id, index, piece)
+                            ):
                                 fast_deltas += 1
                                 if quiet:
                                     continue
                                 if piece:
                                     fields = ("text", number, message_id, index, None, piece)
-                                    updates.append(_new_update(Update, fields + _NO_MORE))
+                                    update = _new_update(Update, fields + _NO_MORE)
                                 else:
-                                    updates.append(Update("event", number, text=event))
+                                    update = Update("event", number, text=event)
+                                if listening:
+                                    updates += lifecycle.after(number, event, None, [update])
+                                else:
+                                    updates.append(update)
                                 continue
                     try:
                         applied = self._decode(number, event, raw, sse_id, base + offset)
@@ -303,6 +317,7 @@ class Accumulator:
                         self._fault(err)
                     fast = not (self.keep_deltas or self.done)
         finally:
+            lifecycle.quiet = False
             if fast_deltas:
                 self.event_counts[MESSAGE_DELTA] += fast_deltas
 
@@ -336,18 +351,20 @@ class Accumulator:
         if self.keep_deltas or event not in _DELTA_EVENTS:
             self._keep(StreamEvent(number, event, data, offset, sse_id))
         if updates:
-            return updates
+            return self._lifecycle.after(number, event, data, updates)
         if event == DONE:
             self.done = True
-            return [Update("done", number)]
-        if event == ERROR:
+            updates = [Update("done", number)]
+        elif event == ERROR:
             err = ServerError(
                 _error_reason(data), data=data, event_number=number, byte_offset=offset
             )
             self.server_errors.append(err)
             self._report("server_error", str(err), number)
-            return [Update("error", number, text=err.reason)]
-        return [Update("event", number, text=event)]
+            updates = [Update("error", number, text=err.reason)]
+        else:
+            updates = [Update("event", number, text=event)]
+        return self._lifecycle.after(number, event, data, updates)
 
     def _keep(self, event: StreamEvent) -> None:
         """Keep an applied event in ``events``, up to ``Limits.max_kept_events``."""

@@ -4,24 +4,62 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Iterator, Mapping
-from typing import Any, Generic, NamedTuple, Protocol, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, Protocol, TypeVar
 
 import attrs
 
 from ._errors import IndexTooLarge, InvalidIndex, LimitExceeded
 from ._limits import UNLIMITED
 
-__all__ = ["Report", "Reports", "SnapshotView", "Update"]
+__all__ = ["Report", "Reports", "SnapshotView", "Update", "UpdateKind"]
+
+
+UpdateKind = Literal[
+    "message.created",
+    "message.in_progress",
+    "message.delta",
+    "text",
+    "refusal",
+    "annotation",
+    "content",
+    "message.completed",
+    "message.incomplete",
+    "step.created",
+    "step.in_progress",
+    "step.delta",
+    "arguments",
+    "input",
+    "logs",
+    "tool_call",
+    "step.completed",
+    "step.failed",
+    "step.cancelled",
+    "step.expired",
+    "run",
+    "event",
+    "done",
+    "error",
+    "truncated",
+    "text.created",
+    "text.done",
+    "image_file.done",
+    "image_url.done",
+    "refusal.done",
+    "message.done",
+    "tool_call.created",
+    "tool_call.done",
+    "step.done",
+    "run.done",
+    "end",
+]
+"""Every ``Update.kind``; each one's fields are in the README's "Updates" table."""
 
 
 class Update(NamedTuple):
-    """What one event changed: its kind, where, and for streamed text the new piece."""
+    """What one event changed: its kind, where, and for streamed text the new piece (lifecycle
+    kinds carry the object they announce in ``value``; every kind: the README's table)."""
 
-    kind: str
-    """One of: message.created, message.in_progress, message.delta, text, refusal, annotation,
-    content, message.completed, message.incomplete; for run steps step.created,
-    step.in_progress, step.delta, arguments, input, logs, tool_call, step.completed, step.failed,
-    step.cancelled, step.expired; run for a run status event (the front-end adds more)."""
+    kind: UpdateKind
     event_number: int
     message_id: str | None = None
     content_index: int | None = None
@@ -31,6 +69,7 @@ class Update(NamedTuple):
     tool_call_index: int | None = None
     output_index: int | None = None
     run_id: str | None = None
+    value: Any = None
 
 
 @attrs.frozen

@@ -35,6 +35,7 @@ from ._merge import (
     Reports,
     SnapshotView,
     Update,
+    UpdateKind,
     _check_index,
     _check_whole_list,
     _differences,
@@ -550,7 +551,9 @@ class Reducer:
             self._states[mid] = self._state_from_message(data, text, server)
         else:
             self._set_top(state, self._top_fields(data))
-        kind = "message.completed" if event == MESSAGE_COMPLETED else "message.incomplete"
+        kind: UpdateKind = (
+            "message.completed" if event == MESSAGE_COMPLETED else "message.incomplete"
+        )
         return [Update(kind, number, mid)]
 
     def _on_delta(self, data: dict[str, Any], number: int, event: str) -> list[Update]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -37,6 +37,7 @@ from ._merge import (
     Report,
     SnapshotView,
     Update,
+    UpdateKind,
     _check_index,
     _check_whole_list,
     _differences,
@@ -672,7 +673,7 @@ class RunTracker:
         else:  # keep the accumulated step details, take everything else from the server
             top = {k: v for k, v in data.items() if k != "step_details"}
             self._set_top(state, top, attrs.evolve(server, step_details=None))
-        kind = "step." + event.rpartition(".")[2]
+        kind = cast("UpdateKind", "step." + event.rpartition(".")[2])
         return [Update(kind, number, step_id=sid, run_id=self._seen(state))]
 
     def _on_delta(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
@@ -704,7 +705,7 @@ class RunTracker:
         rid = self._seen(state)
         updates: list[Update] = []
 
-        def update(kind: str, **where: Any) -> None:
+        def update(kind: UpdateKind, **where: Any) -> None:
             updates.append(Update(kind, number, step_id=sid, run_id=rid, **where))
 
         if top is not None:
