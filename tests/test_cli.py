@@ -221,7 +221,7 @@ def test_live_jsonl_one_update_per_line(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     updates = [json.loads(line) for line in out.splitlines()]
     assert all({"kind", "event_number"} <= set(u) for u in updates)
-    assert updates[-1]["kind"] == "done"
+    assert [u["kind"] for u in updates[-2:]] == ["done", "end"]
     text = "".join(u["text"] for u in updates if u["kind"] == "text" and u["message_id"] == "msg_a")
     assert text == "alpha beta gamma"
     assert all(None not in u.values() for u in updates)

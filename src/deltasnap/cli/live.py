@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import _run_models as rm
+from .._converter import unstructure
 from .._reducer import Update
 from .output import Output
 
@@ -20,8 +21,12 @@ Steps = Callable[[], Mapping[str, rm.RunStep]]
 
 
 def update_json(update: Update) -> dict[str, Any]:
-    """An update as a JSON object: its kind, event number and the fields that are set."""
-    return {name: value for name, value in update._asdict().items() if value is not None}
+    """An update as a JSON object: its kind, event number and the fields that are set (a
+    lifecycle update's ``value``, a model, in the API's JSON shape)."""
+    fields = update._asdict()
+    if fields.get("value") is not None:
+        fields["value"] = unstructure(fields["value"])
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 class LiveText:
