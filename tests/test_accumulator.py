@@ -15,6 +15,9 @@ from deltasnap import Accumulator, InvalidJSON, ServerError, unstructure
 
 from conftest import MESSAGE_STREAMS, STREAM_NAMES, expected, stream_path
 
+# every test here runs with the text-delta shortcut on and off
+pytestmark = pytest.mark.usefixtures("shortcut")
+
 
 def stream_bytes(name: str) -> bytes:
     """The raw bytes of a reference capture."""

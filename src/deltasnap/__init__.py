@@ -2,7 +2,6 @@
 
 from ._accumulator import (
     Accumulator,
-    ServerError,
     StreamEvent,
 )
 from ._converter import (
@@ -21,6 +20,7 @@ from ._errors import (
     InvalidJSON,
     JSONTooDeep,
     LimitExceeded,
+    ServerError,
     StreamError,
     StrictModeError,
     TextTooLong,
@@ -34,7 +34,6 @@ from ._errors import (
     ValidationError,
 )
 from ._limits import Limits
-from ._merge import Reports
 from ._models import (
     Annotation,
     AnnotationDelta,
@@ -133,16 +132,17 @@ from ._sources import (
     aaccumulate,
     accumulate,
 )
-from ._sse import (
-    ServerSentEvent,
-    SSEDecoder,
-)
-from ._steps import (
+from ._summary import summarize
+from .merge.reports import Reports
+from .merge.views import (
     RunStepsView,
     RunsView,
     RunView,
 )
-from ._summary import summarize
+from .sse.decoder import (
+    ServerSentEvent,
+    SSEDecoder,
+)
 
 __all__ = [
     "Accumulator",
