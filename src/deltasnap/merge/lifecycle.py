@@ -19,7 +19,7 @@ from .._limits import Bounds, Limits
 from .reports import Reports, Update
 from .values import merge_into, type_name
 
-__all__ = ["REPAIRS", "Lifecycle", "MergeContext", "Repair"]
+__all__ = ["REPAIRS", "STAGES", "Lifecycle", "MergeContext", "Repair"]
 
 
 class MergeContext:
@@ -79,6 +79,15 @@ REPAIRS: dict[str, Repair] = {
         "{event} for {noun} {id} that was never created; taking the server's copy",
         "take the server's copy",
     ),
+}
+
+# Lifecycle stage → (the repair when its object is unknown, the repair when it is known);
+# None: the stage is in order, nothing to repair.
+STAGES: dict[str, tuple[str | None, str | None]] = {
+    "created": (None, "created_twice"),
+    "in_progress": ("never_created", None),
+    "delta": ("delta_first", None),
+    "final": ("final_unknown", None),
 }
 
 S = TypeVar("S")
@@ -177,8 +186,11 @@ class Lifecycle(Generic[S]):
             limit = getattr(self.ctx.limits, self.count_limit)
             raise self.too_many(f"more {self.noun}s than {self.count_limit}={limit}")
 
-    def repair(self, name: str, number: int, oid: str, event: str) -> None:
-        """An event out of order: raise in strict mode, else report it (the caller repairs)."""
+    def repair(self, name: str | None, number: int, oid: str, event: str) -> None:
+        """An event out of order (``name`` in REPAIRS; None: in order, nothing to do): raise in
+        strict mode, else report it (the caller repairs)."""
+        if name is None:
+            return
         rule = REPAIRS[name]
         reason = rule.reason.format(
             event=event, noun=self.noun, id=oid, children=self.children_words
@@ -192,34 +204,29 @@ class Lifecycle(Generic[S]):
 
     def on_created(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
         """``created``: a new object, or (repaired) new top-level fields for a known one."""
+        return self._start("created", data, number, event)
+
+    def on_in_progress(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
+        """``in_progress``: new top-level fields, or (repaired) a new object."""
+        return self._start("in_progress", data, number, event)
+
+    def _start(self, stage: str, data: dict[str, Any], number: int, event: str) -> list[Update]:
+        """``created`` or ``in_progress``: the object whole, or its top-level fields."""
+        unknown, known = STAGES[stage]
         oid = self.object_id(data)
         state = self.states.get(oid)
         if state is None:
             text = self.check_whole(data)
+            self.check_new()  # (before structure(): a flood past the limit costs little)
             obj = self.structure(data)
-            self.check_new()
+            self.repair(unknown, number, oid, event)
             state = self.states[oid] = self.from_whole(data, text, obj)
         else:
             top = self._without_children(data)
             header = self.check_top(top)  # validate before reporting or changing anything
-            self.repair("created_twice", number, oid, event)
+            self.repair(known, number, oid, event)
             self.set_top(state, top, header)
-        return [self.update("created", number, oid, state)]
-
-    def on_in_progress(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
-        """``in_progress``: new top-level fields, or (repaired) a new object."""
-        oid = self.object_id(data)
-        state = self.states.get(oid)
-        if state is None:
-            text = self.check_whole(data)
-            obj = self.structure(data)
-            self.check_new()
-            self.repair("never_created", number, oid, event)
-            state = self.states[oid] = self.from_whole(data, text, obj)
-        else:
-            top = self._without_children(data)
-            self.set_top(state, top, self.check_top(top))
-        return [self.update("in_progress", number, oid, state)]
+        return [self.update(stage, number, oid, state)]
 
     def on_final(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
         """A final event: the server's copy, compared with what was accumulated."""
@@ -229,7 +236,7 @@ class Lifecycle(Generic[S]):
         state = self.states.get(oid)
         if state is None:
             self.check_new()
-            self.repair("final_unknown", number, oid, event)
+            self.repair(STAGES["final"][0], number, oid, event)
         else:
             diffs = self.differs(state, data, server)
             if diffs:
@@ -259,7 +266,7 @@ class Lifecycle(Generic[S]):
             header = self.check_top(top)
         if state is None:
             self.check_new()
-            self.repair("delta_first", number, oid, event)
+            self.repair(STAGES["delta"][0], number, oid, event)
             state = self.states[oid] = self.bare(oid)
         updates: list[Update] = []
         if top is not None:
