@@ -217,7 +217,7 @@ class Accumulator:
         updates: list[Update] = []
         decoder = self._decoder
         base = self._offset_base
-        text_delta = self.reducer.text_delta
+        text_delta = self.reducer._messages.text_delta
         recognise = shortcut.recognise
         fast_deltas = 0
         try:
