@@ -32,7 +32,9 @@ class MergeContext:
         "limits",
         "reports",
         "strict",
+        "tops",
         "use_completed",
+        "watchers",
     )
 
     def __init__(self, *, use_completed: bool, strict: bool, limits: Limits) -> None:
@@ -43,6 +45,11 @@ class MergeContext:
         self.reports = Reports(limits.max_reports)
         #: Events applied so far; also the stamp that tells a cached read it is stale.
         self.events_applied = 0
+        #: Bumped whenever an object is added or its top-level fields change (so a cached read
+        #: that groups objects by run knows its grouping is stale).
+        self.tops = 0
+        #: Sets that collect the states whose children changed, one per cached read (see runs).
+        self.watchers: list[set[object]] = []
         #: The run most recently named by a run or step event.
         self.latest_run: str | None = None
 
@@ -186,6 +193,11 @@ class Lifecycle(Generic[S]):
             limit = getattr(self.ctx.limits, self.count_limit)
             raise self.too_many(f"more {self.noun}s than {self.count_limit}={limit}")
 
+    def touched(self, state: S) -> None:
+        """``state``'s children changed: tell the cached reads that watch for it."""
+        for watcher in self.ctx.watchers:
+            watcher.add(state)
+
     def repair(self, name: str | None, number: int, oid: str, event: str) -> None:
         """An event out of order (``name`` in REPAIRS; None: in order, nothing to do): raise in
         strict mode, else report it (the caller repairs)."""
@@ -221,11 +233,13 @@ class Lifecycle(Generic[S]):
             obj = self.structure(data)
             self.repair(unknown, number, oid, event)
             state = self.states[oid] = self.from_whole(data, text, obj)
+            self.ctx.tops += 1
         else:
             top = self._without_children(data)
             header = self.check_top(top)  # validate before reporting or changing anything
             self.repair(known, number, oid, event)
             self.set_top(state, top, header)
+            self.ctx.tops += 1
         return [self.update(stage, number, oid, state)]
 
     def on_final(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
@@ -246,6 +260,7 @@ class Lifecycle(Generic[S]):
             state = self.states[oid] = self.from_whole(data, text, server)
         else:
             self.keep_children(state, data, server)
+        self.ctx.tops += 1
         return [self.update(event.rpartition(".")[2], number, oid, state)]
 
     def on_delta(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
@@ -268,10 +283,13 @@ class Lifecycle(Generic[S]):
             self.check_new()
             self.repair(STAGES["delta"][0], number, oid, event)
             state = self.states[oid] = self.bare(oid)
+            self.ctx.tops += 1
         updates: list[Update] = []
         if top is not None:
             self.set_top(state, top, header)
+            self.ctx.tops += 1
             updates.append(self.update("delta", number, oid, state))
         if plan is not None:
             self.apply_children(state, plan, number, oid, updates)
+            self.touched(state)
         return updates

@@ -146,6 +146,8 @@ class MessageStore(Lifecycle[MessageState]):
             state.text = text
             part.buffer.append(piece)
             state.changed(part)
+            if self.ctx.watchers:
+                self.touched(state)
         return True
 
 

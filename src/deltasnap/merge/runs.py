@@ -39,6 +39,20 @@ class _RunState:
         self.statuses: list[str] = []
 
 
+class _Members:
+    """One run's messages (or steps), cached: which states belong to it (valid while the
+    context's ``tops`` stays the same), their snapshots, and the states changed since."""
+
+    __slots__ = ("built", "dirty", "snapshots", "tops", "where")
+
+    def __init__(self, tops: int, states: list[Any]) -> None:
+        self.tops = tops
+        self.where = {id(state): i for i, state in enumerate(states)}
+        self.built = [state.build() for state in states]
+        self.snapshots = tuple(self.built)
+        self.dirty: set[object] = set()  # filled by Lifecycle.touched()
+
+
 class RunStore:
     """Run id → latest run object and statuses; a RunView per run, built when read."""
 
@@ -48,6 +62,7 @@ class RunStore:
         self._steps = steps
         self._runs: dict[str, _RunState] = {}
         self._views: dict[str, tuple[int, RunView]] = {}
+        self._members: dict[tuple[str, bool], _Members] = {}
 
     def on_run(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
         """A run status event: the run object replaces the last one; its status is recorded."""
@@ -99,14 +114,8 @@ class RunStore:
         state = self._runs.get(run_id)
         if state is None and run_id not in self.run_ids():
             raise KeyError(run_id)
-        steps = tuple(
-            s.build() for s in self._steps.states.values() if s.run_id is None or s.run_id == run_id
-        )
-        messages = tuple(
-            s.build()
-            for s in self._messages.states.values()
-            if s.top.get("run_id") is None or s.top.get("run_id") == run_id
-        )
+        steps = self._snapshots(run_id, steps=True)
+        messages = self._snapshots(run_id, steps=False)
         view = RunView(
             id=run_id,
             run=state.run if state is not None else rm.Run(id=run_id),
@@ -116,3 +125,34 @@ class RunStore:
         )
         self._views[run_id] = (stamp, view)
         return view
+
+    def _snapshots(self, run_id: str, *, steps: bool) -> tuple[Any, ...]:
+        """The run's step (or message) snapshots in order of creation, those that name no run
+        included. Costs what changed since the last read: only the states touched since are
+        rebuilt, unless objects were added or their top-level fields changed."""
+        ctx = self.ctx
+        members = self._members.get((run_id, steps))
+        if members is None or members.tops != ctx.tops:
+            if members is not None:
+                ctx.watchers.remove(members.dirty)
+            if steps:
+                states: list[Any] = [
+                    s for s in self._steps.states.values() if s.run_id in (None, run_id)
+                ]
+            else:
+                states = [
+                    s
+                    for s in self._messages.states.values()
+                    if s.top.get("run_id") in (None, run_id)
+                ]
+            members = self._members[(run_id, steps)] = _Members(ctx.tops, states)
+            ctx.watchers.append(members.dirty)
+        elif members.dirty:
+            built, where = members.built, members.where
+            for state in members.dirty:
+                at = where.get(id(state))
+                if at is not None:
+                    built[at] = state.build()  # type: ignore[attr-defined]
+            members.dirty.clear()
+            members.snapshots = tuple(built)
+        return members.snapshots
