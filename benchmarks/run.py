@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import _paths
+import _reads
 import openai
 
 import deltasnap
@@ -467,8 +468,14 @@ class Target:
     why: str = ""
 
 
-def targets(rows: list[Row], args: argparse.Namespace, flat: dict[str, float]) -> list[Target]:
-    """The targets, computed from this run's rows (and its interleaved ``flatness`` ratios)."""
+def targets(
+    rows: list[Row],
+    args: argparse.Namespace,
+    flat: dict[str, float],
+    reads: Mapping[str, float] | None = None,
+) -> list[Target]:
+    """The targets, computed from this run's rows (and its interleaved ``flatness`` ratios and
+    ``reads`` read-cost ratios)."""
     by_size = {row.n_deltas: row for row in rows}
 
     def ratio(num: tuple[int, str], den: tuple[int, str], per_delta: bool) -> float | str:
@@ -519,6 +526,21 @@ def targets(rows: list[Row], args: argparse.Namespace, flat: dict[str, float]) -
         f"≤ {FLAT_MAX:g}x",
         flat.get(LIVE, f"needs {FLAT_FROM:,} and {FLAT_TO:,} deltas in --sizes"),
         lambda v: v <= FLAT_MAX,
+    )
+    reads = reads or {}
+    add(
+        "text delta + reading run, runs[id], run_steps, messages[id]: µs/delta after 2,000 "
+        "messages / after 20 (timed in turn)",
+        f"≤ {_reads.READS_MAX:g}x",
+        reads.get("runs", "not measured"),
+        lambda v: v <= _reads.READS_MAX,
+    )
+    add(
+        "text delta + reading messages[id]: µs/delta with 20,000 annotations in the part / "
+        "with 100 (timed in turn)",
+        f"≤ {_reads.READS_MAX:g}x",
+        reads.get("annotations", "not measured"),
+        lambda v: v <= _reads.READS_MAX,
     )
     return found
 
@@ -694,8 +716,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\ntiming ({args.clock} clock, SDK cap {args.cap_seconds:g} s):", flush=True)
     rows = benchmark(args)
     flat = flatness(args)
+    reads = _reads.read_costs(_clock(args.clock), rounds=2 if args.quick else 5)
+    print(f"\nread costs (large / small): {reads}", flush=True)
     results = table(rows)
-    goals = targets_table(targets(rows, args, flat))
+    goals = targets_table(targets(rows, args, flat, reads))
     print("\n## Results\n")
     print("\n".join(results))
     print("\n## Targets\n")

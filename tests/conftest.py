@@ -67,3 +67,12 @@ def text_joins(monkeypatch: pytest.MonkeyPatch) -> JoinCounter:
 
     monkeypatch.setattr(TextBuffer, "text", counting)
     return counter
+
+
+@pytest.fixture(params=[True, False], ids=["shortcut-on", "shortcut-off"])
+def shortcut(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Run the test with the text-delta shortcut on and off (``Accumulator._use_shortcut``)."""
+    from deltasnap import Accumulator
+
+    monkeypatch.setattr(Accumulator, "_use_shortcut", request.param)
+    return bool(request.param)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import pickle
 import weakref
 from typing import Any
 
@@ -11,9 +12,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deltasnap import Accumulator, InvalidJSON, ServerError, unstructure
+from deltasnap import (
+    Accumulator,
+    DecodeError,
+    InvalidJSON,
+    ServerError,
+    accumulate,
+    summarize,
+    unstructure,
+)
 
 from conftest import MESSAGE_STREAMS, STREAM_NAMES, expected, stream_path
+
+# every test here runs with the text-delta shortcut on and off
+pytestmark = pytest.mark.usefixtures("shortcut")
 
 
 def stream_bytes(name: str) -> bytes:
@@ -272,3 +284,42 @@ def test_freed_without_the_cycle_collector(name: str) -> None:
         assert [ref() for ref in refs] == [None, None, None]
     finally:
         gc.enable()
+
+
+def test_pickled_server_error_keeps_its_data() -> None:
+    """A pickled ServerError keeps data, code, param and type, and its location."""
+    body = {"code": "rate_limit", "message": "slow down", "param": "p", "type": "requests"}
+    acc = Accumulator()
+    acc.feed(f"event: error\ndata: {json.dumps({'error': body})}\n\n")
+    err = pickle.loads(pickle.dumps(acc.server_errors[0]))
+    assert isinstance(err, ServerError)
+    assert err.data == {"error": body}
+    assert (err.code, err.param, err.type) == ("rate_limit", "p", "requests")
+    assert err.event_number == 1
+    assert str(err) == str(acc.server_errors[0])
+
+
+def test_event_numbers_count_dropped_events() -> None:
+    """Stream A B A B A with B undecodable: the two B reports say events 2 and 4."""
+    good = b'event: ping\ndata: {"a": 1}\n\n'
+    bad = b"event: ping\ndata: \xff\n\n"
+    acc = Accumulator()
+    acc.feed(good + bad + good + bad + good)
+    assert [r.event_number for r in acc.reports if r.kind == "skipped_event"] == [2, 4]
+    strict = Accumulator(strict=True)
+    numbers = []
+    for chunk in (good + bad, good + bad, good):
+        try:
+            strict.feed(chunk)
+        except DecodeError as err:
+            numbers.append(err.event_number)
+    assert numbers == [2, 4]
+
+
+def test_runs_and_steps_read_from_the_accumulator() -> None:
+    """acc.run, acc.runs and acc.run_steps are the reducer's, without reaching into it."""
+    acc = accumulate(stream_path("run-steps"))
+    assert acc.run is not None and acc.run is acc.reducer.run
+    assert list(acc.runs) == list(acc.reducer.runs) and acc.run.id in acc.runs
+    assert dict(acc.run_steps) == dict(acc.reducer.run_steps) and len(acc.run_steps) > 0
+    assert summarize(acc) == summarize(acc.reducer)

@@ -25,6 +25,9 @@ from deltasnap import (
 from conftest import MESSAGE_STREAMS, JoinCounter, expected, simple_events
 from strategies import interleavings, message_events, messages, multi_message_streams
 
+# every test here runs with the text-delta shortcut on and off
+pytestmark = pytest.mark.usefixtures("shortcut")
+
 
 def reduce(events: list[tuple[str, Any]], **kwargs: Any) -> Reducer:
     """A reducer that has applied every event."""

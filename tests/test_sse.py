@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from deltasnap._errors import DecodeError, DeltasnapError, EventTooLarge
 from deltasnap._sse import ServerSentEvent, SSEDecoder
+from deltasnap.sse.events import MAX_RETRY
 
 STREAMS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "streams"
 SSE_FILES = sorted(STREAMS.glob("*.sse")) if STREAMS.is_dir() else []
@@ -480,11 +481,21 @@ def test_retry_other_than_ascii_digits_is_ignored(value: bytes) -> None:
     assert decoder.retry == 7
 
 
-def test_retry_huge_is_ignored_not_an_error() -> None:
-    """A retry with more digits than int() accepts is ignored rather than crashing."""
+def test_retry_huge_is_clamped_not_an_error() -> None:
+    """A retry with more digits than int() accepts (over 4,300) is set, clamped to MAX_RETRY."""
     decoder = SSEDecoder()
     assert [e.data for e in decoder.feed(b"retry: " + b"9" * 10_000 + b"\ndata: x\n\n")] == ["x"]
-    assert decoder.retry is None
+    assert decoder.retry == MAX_RETRY
+    decoder.feed(b"retry: 1500\n\n")
+    assert decoder.retry == 1500
+
+
+def test_last_event_id_to_start_from() -> None:
+    """SSEDecoder(last_event_id=...) gives events before any id: field that id, until one comes."""
+    decoder = SSEDecoder(last_event_id="saved-7")
+    assert decoder.last_event_id == "saved-7"
+    events = decoder.feed(b"data: a\n\nid: 8\ndata: b\n\n")
+    assert [e.id for e in events] == ["saved-7", "8"]
 
 
 def test_retry_leading_zeros() -> None:

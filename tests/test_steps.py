@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deltasnap import (
+    Accumulator,
     CodeInterpreterToolCall,
     ContentTypeMismatch,
     DeltaError,
@@ -933,3 +934,29 @@ def test_untouched_calls_are_reused() -> None:
     third = reducer.run_steps[STEP].step_details.tool_calls  # type: ignore[union-attr]
     assert third[0].code_interpreter.outputs is second[0].code_interpreter.outputs  # type: ignore[union-attr]
     assert third[1] is second[1]
+
+
+def test_run_view_follows_deltas_between_reads() -> None:
+    """A run's view read after every event shows each message as it is then (the cached
+    per-run lists rebuild only what changed, and regroup when a message changes run)."""
+    acc = Accumulator()
+
+    def feed(name: str, data: dict[str, Any]) -> None:
+        acc.feed(f"event: {name}\ndata: {json.dumps(data)}\n\n")
+
+    feed("thread.run.created", {"id": "run_1", "object": "thread.run", "status": "queued"})
+    for mid in ("m1", "m2"):
+        text = {"value": "", "annotations": []}
+        message = {"id": mid, "run_id": "run_1", "content": [{"type": "text", "text": text}]}
+        feed("thread.message.created", message)
+    for piece in ("a", "b", "c"):
+        for mid in ("m1", "m2"):
+            text_delta = {"index": 0, "type": "text", "text": {"value": piece}}
+            feed("thread.message.delta", {"id": mid, "delta": {"content": [text_delta]}})
+            view = acc.runs["run_1"]
+            assert view.messages == tuple(acc.messages.values())
+            assert acc.run is not None and acc.run.messages == view.messages
+    feed("thread.message.delta", {"id": "m2", "delta": {"run_id": "run_2"}})
+    assert [m.id for m in acc.runs["run_1"].messages] == ["m1"]
+    assert [m.id for m in acc.runs["run_2"].messages] == ["m2"]
+    assert [m.content[0].text.value for m in acc.runs["run_1"].messages] == ["abc"]  # type: ignore[union-attr]

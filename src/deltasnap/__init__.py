@@ -3,7 +3,6 @@
 from . import samples
 from ._accumulator import (
     Accumulator,
-    ServerError,
     StreamEvent,
 )
 from ._converter import (
@@ -22,6 +21,7 @@ from ._errors import (
     InvalidJSON,
     JSONTooDeep,
     LimitExceeded,
+    ServerError,
     StreamError,
     StrictModeError,
     TextTooLong,
@@ -43,7 +43,6 @@ from ._handler import (
     text_deltas,
 )
 from ._limits import Limits
-from ._merge import Reports, UpdateKind
 from ._models import (
     Annotation,
     AnnotationDelta,
@@ -178,17 +177,18 @@ from ._sources import (
     aaccumulate,
     accumulate,
 )
-from ._sse import (
-    ServerSentEvent,
-    SSEDecoder,
-)
-from ._steps import (
+from ._summary import summarize
+from ._version import __version__
+from .merge.reports import Reports, UpdateKind
+from .merge.views import (
     RunStepsView,
     RunsView,
     RunView,
 )
-from ._summary import summarize
-from ._version import __version__
+from .sse.decoder import (
+    ServerSentEvent,
+    SSEDecoder,
+)
 
 __all__ = [
     "Accumulator",

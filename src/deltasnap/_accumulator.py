@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import AsyncIterable, Iterable, Iterator
-from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._errors import DeltasnapError, InvalidJSON, StrictModeError
-from ._json import check_depth, loads
+from ._errors import (
+    DeltasnapError,
+    InvalidJSON,
+    ServerError,
+    StrictModeError,
+    error_reason,
+)
+from ._feeding import aiter_updates, iter_updates
 from ._lifecycle import Lifecycle
 from ._limits import UNLIMITED, Limits
-from ._merge import Reports
 from ._reducer import MessagesView, Reducer, Report, Update
-from ._sse import SSEDecoder
+from .merge.reports import Reports
+from .merge.views import RunStepsView, RunsView, RunView
+from .payload import shortcut
+from .payload.json import check_depth, loads
+from .sse.decoder import SSEDecoder
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -27,52 +34,6 @@ MESSAGE_DELTA = "thread.message.delta"
 _DELTA_EVENTS = frozenset({MESSAGE_DELTA, "thread.run.step.delta"})
 
 
-def _json_shape(template: str, groups: dict[str, str], style: str) -> re.Pattern[str]:
-    """A regex for JSON of exactly one shape, written compactly in ``template`` with ``<name>``
-    placeholders for ``groups``. ``style``: "spaced" (``", "`` and ``": "``, Python's default),
-    "compact" (no whitespace), or "loose" (any JSON whitespace between tokens)."""
-    ws = "[ \t\n\r]*"
-    out: list[str] = []
-    in_string = False
-    for piece in re.split(r"(<\w+>)", template):
-        if piece.startswith("<"):
-            out.append(groups[piece[1:-1]])
-            continue
-        for char in piece:
-            if char == '"':
-                in_string = not in_string
-            structural = not in_string and char in "{}[],:"
-            if structural and style == "loose":
-                out.append(ws + re.escape(char) + ws)
-            elif structural and style == "spaced" and char in ",:":
-                out.append(re.escape(char) + " ")
-            else:
-                out.append(re.escape(char))
-    return re.compile("".join(out))
-
-
-# The overwhelmingly common delta: one text piece for one content part. Matching its exact
-# shape (strings without control characters, a canonical integer index) gives the same values
-# json.loads would, so the hot path can skip parsing and the general merge; anything else,
-# or any doubt, takes the general path. The spaced and compact spellings are tried first
-# (they match fastest); the loose one accepts any other whitespace.
-_TEXT_DELTA_TEMPLATE = (
-    '{"id":"<id>","object":"thread.message.delta","delta":{"content":[{"index":<index>,'
-    '"type":"text","text":{"value":<value>}}]}}'
-)
-_TEXT_DELTA_GROUPS = {
-    "id": r'([^"\\\x00-\x1f]*)',
-    "index": r"(0|[1-9][0-9]{0,8})",
-    "value": r'("[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*")',
-}
-_TEXT_DELTA_SHAPES = tuple(
-    _json_shape(_TEXT_DELTA_TEMPLATE, _TEXT_DELTA_GROUPS, style).fullmatch
-    for style in ("spaced", "compact", "loose")
-)
-
-
-_SPACED, _COMPACT, _LOOSE = _TEXT_DELTA_SHAPES
-
 # Building the commonest Update without NamedTuple.__new__'s argument handling (hot path).
 _new_update = tuple.__new__
 _NO_MORE = (None,) * (len(Update._fields) - 6)
@@ -80,15 +41,6 @@ _NO_MORE = (None,) * (len(Update._fields) - 6)
 
 DONE = "done"
 ERROR = "error"
-
-
-def _unquote(literal: str) -> str | None:
-    """The value of a JSON string literal with escapes (None if they are bad)."""
-    try:
-        value, end = _scanstring(literal, 1)
-    except ValueError:
-        return None  # the general path reports it
-    return value if end == len(literal) else None
 
 
 @attrs.frozen
@@ -102,25 +54,8 @@ class StreamEvent:
     id: str | None = None
 
 
-class ServerError(DeltasnapError):
-    """The server sent an ``error`` event (code, message, param, type as the API gives them)."""
-
-    def __init__(self, reason: str, *, data: Any = None, **where: Any) -> None:
-        super().__init__(reason, **where)
-        self.data = data
-        body = data.get("error", data) if isinstance(data, dict) else {}
-        body = body if isinstance(body, dict) else {}
-        self.code: Any = body.get("code")
-        self.param: Any = body.get("param")
-        self.type: Any = body.get("type")
-
-
-def _error_reason(data: Any) -> str:
-    body = data.get("error", data) if isinstance(data, dict) else data
-    if isinstance(body, dict) and body.get("message"):
-        code = f" [{body['code']}]" if body.get("code") else ""
-        return f"server error{code}: {body['message']}"
-    return f"server error: {data!r}"
+# Old private name, still imported by front-ends.
+_error_reason = error_reason
 
 
 class Accumulator:
@@ -157,8 +92,8 @@ class Accumulator:
         self.truncated = False
         self._decoder = SSEDecoder(max_event_bytes=limits.max_event_bytes)
         self._number = 0
-        self._lifecycle = Lifecycle(self.reducer)
         self._offset_base = 0
+        self._lifecycle = Lifecycle(self.reducer)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -166,6 +101,21 @@ class Accumulator:
     def messages(self) -> MessagesView:
         """Message id → current snapshot (a live, read-only mapping in order of creation)."""
         return self.reducer.messages
+
+    @property
+    def run(self) -> RunView | None:
+        """The run most recently named by a run or step event, or None if there is none."""
+        return self.reducer.run
+
+    @property
+    def runs(self) -> RunsView:
+        """Run id → RunView (run object, statuses seen, steps, messages), in first appearance."""
+        return self.reducer.runs
+
+    @property
+    def run_steps(self) -> RunStepsView:
+        """Step id → run-step snapshot, in order of creation (a live view, like ``messages``)."""
+        return self.reducer.run_steps
 
     @property
     def reports(self) -> Reports:
@@ -238,14 +188,10 @@ class Accumulator:
 
     def updates(self, source: Any) -> Iterator[Update]:
         """Feed a whole source (see ``accumulate``), yielding updates as they happen; then close."""
-        from ._sources import iter_updates
-
         return iter_updates(self, source)
 
     def aupdates(self, source: AsyncIterable[Any] | Iterable[Any]) -> AsyncIterator[Update]:
         """Async form of ``updates`` for async iterables of chunks or events."""
-        from ._sources import aiter_updates
-
         return aiter_updates(self, source)
 
     def raise_for_error(self) -> None:
@@ -255,12 +201,27 @@ class Accumulator:
 
     # -- internals -------------------------------------------------------------------------
 
+    #: Private switch: False turns the text-delta shortcut off (every event takes the general
+    #: path: json.loads and the full merge). The tests run with it on and off.
+    _use_shortcut = True
+
+    def _shortcut_on(self) -> bool:
+        """Whether the next event may take the text-delta shortcut: not when deltas are kept, the
+        stream is done (the general path reports late events), or the depth limit is below the
+        shortcut's own nesting."""
+        return (
+            self._use_shortcut
+            and not (self.keep_deltas or self.done)
+            and self.limits.max_json_depth >= shortcut.DEPTH
+        )
+
     def _drain(self, quiet: bool = False) -> list[Update]:
         """Apply every event the decoder has ready; return their updates (none if ``quiet``)."""
         updates: list[Update] = []
         decoder = self._decoder
         base = self._offset_base
-        text_delta = self.reducer.text_delta
+        text_delta = self.reducer._messages.text_delta
+        recognise = shortcut.recognise
         fast_deltas = 0
         lifecycle = self._lifecycle
         lifecycle.quiet = quiet
@@ -270,15 +231,18 @@ class Accumulator:
                 try:
                     ready = decoder._take()
                 except DeltasnapError as err:
+                    # the decoder numbers dispatched events only; here every event counts,
+                    # the dropped ones included
                     self._number += 1
-                    self._fault(err.located(event_number=self._number))
+                    err.event_number = self._number
+                    self._fault(err)
                     continue
                 if not ready:
                     return updates
                 # Events are popped one at a time: if one raises (strict mode), the rest stay
                 # queued in the decoder for the next call.
                 popleft = ready.popleft
-                fast = not (self.keep_deltas or self.done)
+                fast = self._shortcut_on()
                 while ready:
                     event, raw, sse_id, _, _, offset = popleft()
                     number = self._number = self._number + 1
@@ -286,16 +250,12 @@ class Accumulator:
                         # Fast path: a plain text delta, recognised by shape, skips json.loads
                         # and the general merge; the reducer declines (False) whenever
                         # the general path must decide.
-                        match = _SPACED(raw) or _COMPACT(raw) or _LOOSE(raw)
-                        if match is not None:
-                            message_id, digits, literal = match.groups()
-                            piece = literal[1:-1] if "\\" not in literal else _unquote(literal)
-                            index = int(digits)
-                            if (
-                                piece is not None
-                                and (piece or not listening)
-                                and text_delta(message_id, index, piece)
-                            ):
+                        found = recognise(raw)
+                        if found is not None:
+                            message_id, index, piece = found
+                            # while a handler listens, an empty piece takes the general path,
+                            # so its event keeps its data
+                            if (piece or not listening) and text_delta(message_id, index, piece):
                                 fast_deltas += 1
                                 if quiet:
                                     continue
@@ -315,7 +275,7 @@ class Accumulator:
                             updates += applied
                     except DeltasnapError as err:
                         self._fault(err)
-                    fast = not (self.keep_deltas or self.done)
+                    fast = self._shortcut_on()
         finally:
             lifecycle.quiet = False
             if fast_deltas:
@@ -357,7 +317,7 @@ class Accumulator:
             updates = [Update("done", number)]
         elif event == ERROR:
             err = ServerError(
-                _error_reason(data), data=data, event_number=number, byte_offset=offset
+                error_reason(data), data=data, event_number=number, byte_offset=offset
             )
             self.server_errors.append(err)
             self._report("server_error", str(err), number)

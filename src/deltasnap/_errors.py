@@ -15,6 +15,7 @@ __all__ = [
     "InvalidJSON",
     "JSONTooDeep",
     "LimitExceeded",
+    "ServerError",
     "StreamError",
     "StrictModeError",
     "TextTooLong",
@@ -91,11 +92,45 @@ class DeltasnapError(Exception):
         return f"{self.reason} ({where})" if where else self.reason
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.reason, self.location))
+        return (_rebuild, (type(self), self.reason, self.location, self._extra_args()))
+
+    def _extra_args(self) -> dict[str, Any]:
+        """Keyword arguments beyond the location that rebuild this error (none here)."""
+        return {}
 
 
-def _rebuild(cls: type[DeltasnapError], reason: str, where: dict[str, Any]) -> DeltasnapError:
-    return cls(reason, **where)
+def _rebuild(
+    cls: type[DeltasnapError],
+    reason: str,
+    where: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> DeltasnapError:
+    return cls(reason, **where, **(extra or {}))
+
+
+class ServerError(DeltasnapError):
+    """The server sent an ``error`` event (code, message, param, type as the API gives them)."""
+
+    def __init__(self, reason: str, *, data: Any = None, **where: Any) -> None:
+        super().__init__(reason, **where)
+        self.data = data
+        body = data.get("error", data) if isinstance(data, dict) else {}
+        body = body if isinstance(body, dict) else {}
+        self.code: Any = body.get("code")
+        self.param: Any = body.get("param")
+        self.type: Any = body.get("type")
+
+    def _extra_args(self) -> dict[str, Any]:
+        return {"data": self.data}
+
+
+def error_reason(data: Any) -> str:
+    """The reason line of a ServerError made from an ``error`` event's data."""
+    body = data.get("error", data) if isinstance(data, dict) else data
+    if isinstance(body, dict) and body.get("message"):
+        code = f" [{body['code']}]" if body.get("code") else ""
+        return f"server error{code}: {body['message']}"
+    return f"server error: {data!r}"
 
 
 class DecodeError(DeltasnapError):

@@ -32,8 +32,8 @@ from . import _models as m
 from . import _run_models as rm
 from ._accumulator import Accumulator
 from ._converter import structure
-from ._merge import Update
-from ._sources import aiter_updates, iter_updates
+from ._feeding import aiter_updates, iter_updates
+from .merge.reports import Update
 
 __all__ = ["EventHandler", "HandlerEvent", "aconsume", "atext_deltas", "consume", "text_deltas"]
 

@@ -36,8 +36,8 @@ from typing import Any
 
 from . import _models as m
 from . import _run_models as rm
-from ._merge import Update, UpdateKind
 from ._reducer import Reducer
+from .merge.reports import Update, UpdateKind
 
 __all__ = ["Lifecycle", "Listener"]
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from . import _models as m
 from . import _run_models as rm
 from ._converter import unstructure
-from ._steps import RunView
-
-if TYPE_CHECKING:
-    from ._reducer import Reducer
+from .merge.views import RunView
 
 __all__ = ["summarize"]
 
@@ -20,13 +17,26 @@ _INDENT = "  "
 _ARROW = " → "
 
 
-def summarize(reducer: Reducer) -> str:
+class Snapshots(Protocol):
+    """What summarize() reads: an Accumulator or a Reducer."""
+
+    @property
+    def messages(self) -> Mapping[str, m.Message]: ...
+
+    @property
+    def run_steps(self) -> Mapping[str, rm.RunStep]: ...
+
+    @property
+    def runs(self) -> Mapping[str, RunView]: ...
+
+
+def summarize(reducer: Snapshots) -> str:
     """Render runs (status sequence, required action, error, usage), messages and tool calls.
 
     Each run lists the messages no step points at, then its steps in order: a tool-call step
     shows each call, a message-creation step shows its message. Messages and steps that name no
     run are shown once, under the first run; with no run at all they are listed alone. The text
-    ends with a newline.
+    ends with a newline. Takes an Accumulator or a Reducer.
     """
     lines: list[str] = []
     shown: set[str] = set()  # message and step ids already rendered (shared ones show once)

@@ -1,0 +1,201 @@
+"""Checking message events against the contract and the limits, before anything changes.
+
+``check_content`` returns the plan that ``apply_content`` (messages.py) executes: the checked
+items and the message's streamed-text length once they are applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .. import _models as m
+from .._converter import structure
+from .._errors import (
+    DeltaError,
+    DeltasnapError,
+    TextTooLong,
+    TooManyAnnotations,
+    TooManyParts,
+    ValidationError,
+)
+from .._limits import Bounds, Limits
+from .keyed import ANNOTATION, CONTENT_PART, Typed
+from .message_state import MessageState, TextPart
+from .rules import ANNOTATION_STREAMED
+from .values import check_whole_list, type_name
+
+__all__ = ["ContentPlan", "check_content", "check_message"]
+
+_NOTHING: dict[int, Typed] = {}
+
+
+@attrs.frozen
+class ContentPlan:
+    """A checked content delta: its items as (index, type, item), and the message's streamed-text
+    length once they are applied."""
+
+    items: list[tuple[int, str, dict[str, Any]]]
+    text: int
+
+
+def check_content(
+    state: MessageState | None, content: list[Any], bounds: Bounds, limits: Limits
+) -> ContentPlan:
+    """Check every content delta before any is applied, so a bad event changes nothing."""
+    CONTENT_PART.check_list(content, bounds, limits)
+    parts: Mapping[int, Typed] = state.parts if state is not None else _NOTHING
+    text = state.text if state is not None else 0
+    new: dict[int, str] = {}
+    new_annotations: dict[int, dict[int, str]] = {}  # by part, in this delta
+    items: list[tuple[int, str, dict[str, Any]]] = []
+    for item in content:
+        index, kind = CONTENT_PART.check_item(item, parts, new, bounds, limits)
+        try:
+            if kind == "text":
+                inner = item.get("text")
+                if inner is not None:
+                    if type(inner) is not dict:
+                        raise DeltaError(f"text must be an object, got {type_name(inner)}")
+                    text += _streamed("text.value", inner.get("value"))
+                    annotations = inner.get("annotations")
+                    if annotations is not None:
+                        part = parts.get(index)
+                        existing = part.annotations if type(part) is TextPart else _NOTHING
+                        added = new_annotations.setdefault(index, {})
+                        text += _check_annotations(annotations, existing, added, bounds, limits)
+            elif kind == "refusal":
+                text += _streamed("refusal", item.get("refusal"))
+            else:
+                structure(item, m.ContentDelta)
+            if text > bounds.text:
+                raise TextTooLong(
+                    "the message's streamed text would be longer than "
+                    f"max_text_per_message={limits.max_text_per_message}"
+                )
+        except ValidationError as err:
+            raise DeltaError(f"bad {kind} delta: {err.reason}").located(
+                content_index=index
+            ) from None
+        except DeltasnapError as err:
+            raise err.located(content_index=index) from None
+        items.append((index, kind, item))
+    return ContentPlan(items, text)
+
+
+def _streamed(what: str, piece: Any) -> int:
+    """The length of a streamed piece (absent or null: 0); raise unless it is a string."""
+    if piece is None:
+        return 0
+    if type(piece) is not str:
+        raise DeltaError(f"{what} must be a string, got {type_name(piece)}")
+    return len(piece)
+
+
+def _check_annotations(
+    annotations: Any,
+    existing: Mapping[int, Typed],
+    new: dict[int, str],
+    bounds: Bounds,
+    limits: Limits,
+) -> int:
+    """Check a text delta's annotation deltas; return the characters of text they add."""
+    if type(annotations) is not list:
+        raise DeltaError(f"text.annotations must be an array, got {type_name(annotations)}")
+    ANNOTATION.check_list(annotations, bounds, limits)
+    added = 0
+    for ann in annotations:
+        ai, kind = ANNOTATION.check_item(ann, existing, new, bounds, limits)
+        try:
+            fields = ANNOTATION_FIELDS.get(kind)
+            if fields is not None:
+                _check_fields(ann, fields, "")
+            piece = ann.get(ANNOTATION_STREAMED)
+            if type(piece) is str:
+                added += len(piece)
+        except DeltasnapError as err:
+            raise err.located(annotation_index=ai) from None
+    return added
+
+
+# The field types of the annotation deltas deltasnap knows (rules as data); a field may be
+# absent or null, unknown fields pass, and bool is not accepted as an int.
+_Schema = dict[str, "type | _Schema"]
+ANNOTATION_FIELDS: dict[str, _Schema] = {
+    "file_citation": {
+        "text": str,
+        "start_index": int,
+        "end_index": int,
+        "file_citation": {"file_id": str, "quote": str},
+    },
+    "file_path": {"text": str, "start_index": int, "end_index": int, "file_path": {"file_id": str}},
+    "url_citation": {
+        "text": str,
+        "start_index": int,
+        "end_index": int,
+        "url_citation": {"url": str, "title": str},
+    },
+}
+
+
+def _check_fields(obj: Mapping[str, Any], schema: _Schema, path: str) -> None:
+    for key, want in schema.items():
+        value = obj.get(key)
+        if value is None:
+            continue
+        if isinstance(want, dict):
+            if type(value) is not dict:
+                raise DeltaError(f"{path}{key} must be an object, got {type_name(value)}")
+            _check_fields(value, want, f"{path}{key}.")
+        elif type(value) is not want:
+            raise DeltaError(f"{path}{key} must be {want.__name__}, got {type_name(value)}")
+
+
+def check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> int:
+    """Check a whole message object's content (created, in progress or final) against the limits
+    before it is structured; return its streamed-text length. Shape errors are left to
+    ``structure()``."""
+    content = data.get("content")
+    if type(content) is not list or not content:
+        return 0
+    check_whole_list(
+        len(content),
+        "a message",
+        (TooManyParts, "content parts", bounds.parts, "max_parts_per_message"),
+        ("content", bounds.content_index, "max_content_index", "content_index"),
+    )
+    text = 0
+    for index, block in enumerate(content):
+        if type(block) is not dict:
+            continue
+        kind = block.get("type")
+        if kind == "refusal":
+            text += _length(block.get("refusal"))
+        elif kind == "text" and type(inner := block.get("text")) is dict:
+            text += _length(inner.get("value"))
+            annotations = inner.get("annotations")
+            if type(annotations) is not list or not annotations:
+                continue
+            check_whole_list(
+                len(annotations),
+                "a text part",
+                (TooManyAnnotations, "annotations", bounds.annotations, "max_annotations_per_part"),
+                ("annotation", bounds.annotation_index, "max_annotation_index", "annotation_index"),
+                content_index=index,
+            )
+            for ann in annotations:
+                if type(ann) is dict:
+                    text += _length(ann.get(ANNOTATION_STREAMED))
+    if text > bounds.text:
+        raise TextTooLong(
+            f"a message with {text} characters of text, above "
+            f"max_text_per_message={limits.max_text_per_message}"
+        )
+    return text
+
+
+def _length(value: Any) -> int:
+    """The length of a streamed-text field's value (0 when it is not a string)."""
+    return len(value) if type(value) is str else 0

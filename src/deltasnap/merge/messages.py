@@ -1,0 +1,179 @@
+"""Messages: the lifecycle's hooks for ``thread.message.*`` events, and their content merge."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from .. import _models as m
+from .._converter import structure, unstructure
+from .._errors import DeltaError, TooManyMessages
+from .lifecycle import Lifecycle
+from .message_checks import ContentPlan, check_content, check_message
+from .message_state import (
+    MessageState,
+    TextPart,
+    _OtherPart,
+    _RefusalPart,
+    bare_message,
+    init_kwargs,
+    new_part,
+    part_from_block,
+)
+from .reports import Report, Update, UpdateKind
+from .values import differences, merge_into, type_name
+
+__all__ = ["MessageStore"]
+
+_INDEX_TYPE = frozenset({"index", "type"})
+_TEXT_PART_KEYS = frozenset({"index", "type", "text"})
+_REFUSAL_PART_KEYS = frozenset({"index", "type", "refusal"})
+_TEXT_KEYS = frozenset({"value", "annotations"})
+
+
+class MessageStore(Lifecycle[MessageState]):
+    """Message id → state, driven by the one lifecycle."""
+
+    noun = "message"
+    children = "content"
+    children_words = "content"
+    update_prefix = "message"
+    too_many = TooManyMessages
+    count_limit = "max_messages"
+
+    def count_bound(self) -> int:
+        return self.ctx.bounds.messages
+
+    def check_whole(self, data: Mapping[str, Any]) -> int:
+        return check_message(data, self.ctx.bounds, self.ctx.limits)
+
+    def structure(self, data: Mapping[str, Any]) -> m.Message:
+        return structure(data, m.Message)
+
+    def from_whole(self, data: Mapping[str, Any], text: int, obj: Any) -> MessageState:
+        message: m.Message = obj
+        state = MessageState({k: v for k, v in data.items() if k != "content"}, text)
+        state.header = init_kwargs(message)
+        for index, (block, raw) in enumerate(
+            zip(message.content, data.get("content") or (), strict=True)
+        ):
+            state.add_part(index, part_from_block(block, raw))
+        state.snapshot = message
+        return state
+
+    def bare(self, oid: str) -> MessageState:
+        return MessageState(bare_message(oid))
+
+    def top_of(self, state: MessageState) -> dict[str, Any]:
+        return state.top
+
+    def check_top(self, top: dict[str, Any]) -> None:
+        structure({**top, "content": []}, m.Message)
+
+    def set_top(self, state: MessageState, top: dict[str, Any], header: Any) -> None:
+        state.top = top
+        state.header = None
+        state.snapshot = None
+
+    def differs(self, state: MessageState, data: Mapping[str, Any], server: Any) -> tuple[str, ...]:
+        if state.content_json() == data.get("content"):
+            return ()
+        # the cheap comparison said "maybe different": compare the normalized snapshots
+        ours = state.normal_json()
+        theirs = unstructure(server)["content"]
+        return () if ours == theirs else tuple(differences(ours, theirs, "content"))
+
+    def update(self, kind: str, number: int, oid: str, state: MessageState) -> Update:
+        return Update(cast("UpdateKind", f"message.{kind}"), number, oid)
+
+    def report(
+        self, kind: str, reason: str, number: int, oid: str, details: tuple[str, ...] = ()
+    ) -> None:
+        self.ctx.reports.append(Report(kind, reason, number, oid, details))
+
+    # -- content ---------------------------------------------------------------------------
+
+    def check_children(self, state: MessageState | None, children: Any) -> ContentPlan | None:
+        if children is not None and type(children) is not list:
+            raise DeltaError(f"delta.content must be an array, got {type_name(children)}")
+        if not children:
+            return None
+        return check_content(state, children, self.ctx.bounds, self.ctx.limits)
+
+    def apply_children(
+        self, state: MessageState, plan: Any, number: int, oid: str, updates: list[Update]
+    ) -> None:
+        content: ContentPlan = plan
+        state.text = content.text
+        for index, kind, item in content.items:
+            part = state.parts.get(index)
+            if part is None:
+                part = new_part(kind)
+                state.add_part(index, part)
+            state.changed(part)
+            if type(part) is TextPart:
+                _merge_text(part, item, number, oid, index, updates)
+            elif type(part) is _RefusalPart:
+                piece = item.get("refusal")
+                if piece:
+                    part.buffer.append(piece)
+                    updates.append(Update("refusal", number, oid, index, None, piece))
+                if len(item) > 3 or "refusal" not in item:
+                    merge_into(part.extra, item, _REFUSAL_PART_KEYS)
+            elif type(part) is _OtherPart:
+                merge_into(part.data, item, _INDEX_TYPE)
+                updates.append(Update("content", number, oid, index))
+
+    def text_delta(self, message_id: str, index: int, piece: str) -> bool:
+        """The text-delta shortcut: more text for a text part that already exists.
+
+        Same snapshot as the general path's delta, whose update is
+        ``Update("text", number, message_id, index, text=piece)`` (none for an empty piece).
+        Returns False, having changed nothing, whenever the general path has to decide (unknown
+        message or part, another type, the text limit).
+        """
+        state = self.states.get(message_id)
+        if state is None:
+            return False
+        part = state.parts.get(index)
+        if type(part) is not TextPart:
+            return False
+        text = state.text + len(piece)
+        if text > self.ctx.bounds.text:
+            return False  # the general path raises TextTooLong
+        self.ctx.events_applied += 1
+        if piece:
+            state.text = text
+            part.buffer.append(piece)
+            state.changed(part)
+            if self.ctx.watchers:
+                self.touched(state)
+        return True
+
+
+def _merge_text(
+    part: TextPart,
+    item: dict[str, Any],
+    number: int,
+    mid: str,
+    index: int,
+    updates: list[Update],
+) -> None:
+    """Merge one checked text-part delta: text appended, annotations by index, the rest by key."""
+    text = item.get("text")
+    if len(item) > 3 or "text" not in item:
+        merge_into(part.extra, item, _TEXT_PART_KEYS)
+    if not text:
+        return
+    piece = text.get("value")
+    if piece:
+        part.buffer.append(piece)
+        updates.append(Update("text", number, mid, index, None, piece))
+    annotations = text.get("annotations")
+    if annotations:
+        for ann in annotations:
+            ai: int = ann["index"]
+            part.annotation(ai, ann["type"]).merge(ann)
+            updates.append(Update("annotation", number, mid, index, ai))
+    if len(text) > ("value" in text) + ("annotations" in text):
+        merge_into(part.text_extra, text, _TEXT_KEYS)

@@ -1,0 +1,138 @@
+"""The merge contract as data: for every keyed level, how each type there streams.
+
+A keyed level is a list whose items carry an ``index`` and a ``type`` (content parts,
+annotations, tool calls, code-interpreter outputs). For each known type a ``TypeRule`` says
+which object the item holds, which field is streamed (appended, never replaced), which child list
+it has, and whether its snapshot model needs that object even before a delta gives one. Every
+other field replaces, or merges key by key. The rules are checked against the models at import,
+so a rule that names a field its model lacks fails loudly. Adding a content-part or tool-call type
+is a row here plus its model.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import attrs
+
+from .. import _models as m
+from .. import _run_models as rm
+
+__all__ = [
+    "ANNOTATIONS",
+    "ANNOTATION_STREAMED",
+    "CONTENT",
+    "CONTENT_NEEDS_OBJECT",
+    "OUTPUTS",
+    "OUTPUT_STREAMED",
+    "STEP_DETAILS_NEEDS_OBJECT",
+    "STEP_NEEDS_OBJECT",
+    "TOOL_CALLS",
+    "TypeRule",
+]
+
+
+@attrs.frozen
+class TypeRule:
+    """How items of one type at a keyed level stream."""
+
+    type: str
+    model: builtins.type
+    obj: str | None = None
+    """The key of the object the item holds ("text", "function"); None: fields at the top."""
+    streamed: str | None = None
+    """The appended field (inside ``obj`` if there is one)."""
+    children: str | None = None
+    """The keyed child list inside ``obj`` ("annotations", "outputs")."""
+    needs_object: bool = False
+    """The snapshot model requires ``obj`` (``{}`` until a delta gives one)."""
+
+
+CONTENT = {
+    r.type: r
+    for r in (
+        TypeRule("text", m.TextContentBlock, "text", "value", "annotations"),
+        TypeRule("refusal", m.RefusalContentBlock, None, "refusal"),
+        TypeRule("image_file", m.ImageFileContentBlock, "image_file", needs_object=True),
+        TypeRule("image_url", m.ImageURLContentBlock, "image_url", needs_object=True),
+    )
+}
+ANNOTATIONS = {
+    r.type: r
+    for r in (
+        TypeRule("file_citation", m.FileCitationAnnotation, "file_citation", None),
+        TypeRule("file_path", m.FilePathAnnotation, "file_path", None),
+    )
+}
+ANNOTATION_STREAMED = "text"  # the streamed field of every annotation, at its top level
+TOOL_CALLS = {
+    r.type: r
+    for r in (
+        TypeRule("function", rm.FunctionToolCall, "function", "arguments"),
+        TypeRule(
+            "code_interpreter", rm.CodeInterpreterToolCall, "code_interpreter", "input", "outputs"
+        ),
+        TypeRule("file_search", rm.FileSearchToolCall, "file_search", needs_object=True),
+    )
+}
+OUTPUTS = {
+    r.type: r
+    for r in (
+        TypeRule("logs", rm.CodeInterpreterLogs, None, "logs"),
+        TypeRule("image", rm.CodeInterpreterImageOutput, "image", needs_object=True),
+    )
+}
+STEP_DETAILS_NEEDS_OBJECT = {"message_creation": "message_creation"}
+
+# Derived lookups for the hot path.
+CONTENT_NEEDS_OBJECT = {t: r.obj for t, r in CONTENT.items() if r.needs_object and r.obj}
+OUTPUT_STREAMED = {t: r.streamed for t, r in OUTPUTS.items() if r.streamed}
+STEP_NEEDS_OBJECT = {
+    **{t: r.obj for t, r in TOOL_CALLS.items() if r.needs_object and r.obj},
+    **{t: r.obj for t, r in OUTPUTS.items() if r.needs_object and r.obj},
+    **STEP_DETAILS_NEEDS_OBJECT,
+}
+
+
+def _field_names(model: type) -> set[str]:
+    return {f.alias or f.name for f in attrs.fields(model)}
+
+
+def _field_type(model: builtins.type, name: str) -> object:
+    for field in attrs.fields(model):
+        if (field.alias or field.name) == name:
+            return field.type
+    raise AssertionError(f"{model.__name__} has no field {name!r}")
+
+
+def _check_rules() -> None:
+    """Every rule names fields its model has (raises AssertionError at import otherwise)."""
+    levels = (CONTENT, ANNOTATIONS, TOOL_CALLS, OUTPUTS)
+    for table in levels:
+        for kind, rule in table.items():
+            model = rule.model
+            names = _field_names(model)
+            assert "type" in names, f"{model.__name__} has no type field"
+            default = attrs.fields_dict(model)["type"].default
+            assert default == kind, f"{model.__name__} is not of type {kind!r}"
+            where: builtins.type = model
+            if rule.obj is not None:
+                assert rule.obj in names, f"{model.__name__} has no {rule.obj!r} object"
+                inner = _field_type(model, rule.obj)
+                where = inner if isinstance(inner, type) else _resolve(inner)
+            for field in (rule.streamed, rule.children):
+                if field is not None:
+                    assert field in _field_names(where), f"{where.__name__} has no {field!r}"
+
+
+def _resolve(annotation: object) -> type:
+    """The attrs class a string annotation like ``"Text"`` or ``"ImageFile | None"`` names."""
+    name = str(annotation).split("|")[0].strip().strip("'\"")
+    for module in (m, rm):
+        found = getattr(module, name, None)
+        if isinstance(found, type) and attrs.has(found):
+            return found
+    raise AssertionError(f"cannot resolve the model {annotation!r}")
+
+
+_check_rules()

@@ -1,0 +1,128 @@
+"""Run steps: the lifecycle's hooks for ``thread.run.step.*`` events, and their details merge."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+import attrs
+
+from .. import _run_models as rm
+from .._converter import structure, unstructure
+from .._errors import DeltaError, TooManySteps
+from .lifecycle import Lifecycle
+from .reports import Report, Update, UpdateKind
+from .step_checks import DetailsPlan, check_details, check_step
+from .step_state import StepState, ToolCall, bare_step, state_from_step
+from .values import differences, merge_into, type_name
+
+__all__ = ["StepStore"]
+
+_TYPE = frozenset({"type"})
+_TYPE_CALLS = frozenset({"type", "tool_calls"})
+
+
+class StepStore(Lifecycle[StepState]):
+    """Step id → state, driven by the one lifecycle; remembers the run a step last named."""
+
+    noun = "step"
+    children = "step_details"
+    children_words = "step details"
+    update_prefix = "step"
+    too_many = TooManySteps
+    count_limit = "max_steps"
+
+    def count_bound(self) -> int:
+        return self.ctx.bounds.steps
+
+    def check_whole(self, data: Mapping[str, Any]) -> int:
+        return check_step(data, self.ctx.bounds, self.ctx.limits)
+
+    def structure(self, data: Mapping[str, Any]) -> rm.RunStep:
+        return structure(data, rm.RunStep)
+
+    def from_whole(self, data: Mapping[str, Any], text: int, obj: Any) -> StepState:
+        return state_from_step(data, text, obj)
+
+    def bare(self, oid: str) -> StepState:
+        return StepState(bare_step(oid))
+
+    def top_of(self, state: StepState) -> dict[str, Any]:
+        return state.top
+
+    def check_top(self, top: dict[str, Any]) -> rm.RunStep:
+        return structure(top, rm.RunStep)
+
+    def set_top(self, state: StepState, top: dict[str, Any], header: Any) -> None:
+        state.top = top
+        state.header = header
+        state.snapshot = None
+
+    def keep_children(self, state: StepState, data: Mapping[str, Any], server: Any) -> None:
+        top = {k: v for k, v in data.items() if k != "step_details"}
+        self.set_top(state, top, attrs.evolve(server, step_details=None))
+
+    def differs(self, state: StepState, data: Mapping[str, Any], server: Any) -> tuple[str, ...]:
+        ours = state.details_json()
+        theirs = unstructure(server).get("step_details")
+        return () if ours == theirs else tuple(differences(ours, theirs, "step_details"))
+
+    def update(self, kind: str, number: int, oid: str, state: StepState) -> Update:
+        return Update(
+            cast("UpdateKind", f"step.{kind}"), number, step_id=oid, run_id=self.seen(state)
+        )
+
+    def seen(self, state: StepState) -> str | None:
+        """The step's run id, now the latest run named."""
+        rid = state.run_id
+        if rid is not None:
+            self.ctx.latest_run = rid
+        return rid
+
+    def report(
+        self, kind: str, reason: str, number: int, oid: str, details: tuple[str, ...] = ()
+    ) -> None:
+        self.ctx.reports.append(Report(kind, reason, number, None, details, step_id=oid))
+
+    # -- step details ----------------------------------------------------------------------
+
+    def check_children(self, state: StepState | None, children: Any) -> DetailsPlan | None:
+        if children is None:
+            return None
+        if type(children) is not dict:
+            raise DeltaError(f"delta.step_details must be an object, got {type_name(children)}")
+        return check_details(state, children, self.ctx.bounds, self.ctx.limits)
+
+    def apply_children(
+        self, state: StepState, plan: Any, number: int, oid: str, updates: list[Update]
+    ) -> None:
+        checked: DetailsPlan = plan
+        rid = self.seen(state)
+
+        def update(kind: UpdateKind, **where: Any) -> None:
+            updates.append(Update(kind, number, step_id=oid, run_id=rid, **where))
+
+        details = checked.details
+        state.changed()
+        state.text = checked.text
+        state.details_type = kind = checked.type
+        if kind != "tool_calls":
+            if len(details) > 1:
+                merge_into(state.details, details, _TYPE)
+                update("step.delta")
+            return
+        if len(details) > 1 + ("tool_calls" in details):
+            merge_into(state.details, details, _TYPE_CALLS)
+            state.details_header = None
+            update("step.delta")
+        calls = details.get("tool_calls")
+        if calls:
+            state.calls_tuple = None
+            for item in calls:
+                index: int = item["index"]
+                call = state.calls.get(index)
+                new = call is None
+                if call is None:
+                    call = ToolCall(item["type"])
+                    state.add_call(index, call)
+                call.merge(item, new, update, index)

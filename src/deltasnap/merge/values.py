@@ -1,0 +1,113 @@
+"""Plain-JSON helpers of the merge: key-by-key merging, index checks, differences, short reprs."""
+
+from __future__ import annotations
+
+import reprlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .._errors import IndexTooLarge, InvalidIndex, LimitExceeded
+
+__all__ = [
+    "NOTHING",
+    "check_index",
+    "check_whole_list",
+    "differences",
+    "merge_into",
+    "short",
+    "type_name",
+]
+
+
+def merge_into(dst: dict[str, Any], src: Mapping[str, Any], skip: frozenset[str]) -> None:
+    """Replace scalars, merge objects key by key; a null never erases a value already there.
+
+    Nested dicts are copied, never changed in place, so snapshots that share them stay frozen.
+    """
+    for key, value in src.items():
+        if key in skip:
+            continue
+        if value is None:
+            if key not in dst:
+                dst[key] = None
+        elif type(value) is dict:
+            old = dst.get(key)
+            new: dict[str, Any] = dict(old) if type(old) is dict else {}
+            merge_into(new, value, NOTHING)
+            dst[key] = new
+        else:
+            dst[key] = value
+
+
+NOTHING: frozenset[str] = frozenset()
+
+
+def type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def check_index(value: Any, what: str, bound: int, limit: str) -> int:
+    """``value`` if it is a valid index: an int (not a bool), not negative, at most ``bound`` (the
+    limit named ``limit``)."""
+    if type(value) is not int:
+        raise InvalidIndex(
+            f"{what} index must be an integer, got {type_name(value)} {short(value)}"
+        )
+    if value < 0:
+        raise InvalidIndex(f"{what} index must not be negative, got {value}")
+    if value > bound:
+        raise IndexTooLarge(f"{what} index {value} is above {limit}={bound}")
+    return value
+
+
+def check_whole_list(
+    size: int,
+    holder: str,
+    too_many: tuple[type[LimitExceeded], str, int, str],
+    index: tuple[str, int, str, str],
+    **where: Any,
+) -> None:
+    """Check that a whole list of ``size`` items (say, a message's content) fits both the count
+    limit ``too_many`` = (error, items' name, bound, limit's name) and the index limit ``index`` =
+    (items' index name, bound, limit's name, error field for the index), as its deltas would have
+    to; ``where`` locates the list."""
+    error, items, count_bound, count_limit = too_many
+    what, index_bound, index_limit, field = index
+    if size > count_bound:
+        raise error(f"{holder} with {size} {items}, above {count_limit}={count_bound}", **where)
+    if size - 1 > index_bound:
+        where[field] = size - 1
+        raise IndexTooLarge(
+            f"{what} index {size - 1} is above {index_limit}={index_bound}", **where
+        )
+
+
+def differences(ours: Any, theirs: Any, path: str, limit: int = 10) -> Iterator[str]:
+    """Up to ``limit`` JSON paths where two values differ, each with both values shortened."""
+    count = 0
+    stack = [(path, ours, theirs)]
+    while stack and count < limit:
+        where, a, b = stack.pop()
+        if a == b:
+            continue
+        if type(a) is dict and type(b) is dict:
+            for key in reversed(list(dict.fromkeys([*a, *b]))):
+                stack.append((f"{where}.{key}", a.get(key), b.get(key)))
+        elif type(a) is list and type(b) is list and len(a) == len(b):
+            for i in reversed(range(len(a))):
+                stack.append((f"{where}[{i}]", a[i], b[i]))
+        else:
+            count += 1
+            yield f"{where}: accumulated {short(a)}, server {short(b)}"
+
+
+def short(value: Any, width: int = 60) -> str:
+    """``repr(value)`` cut to ``width`` characters, in time bounded by ``width`` (not by the size
+    of ``value``, which may be a whole message's text)."""
+    text = _REPR.repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 80
+_REPR.maxlevel = 3

@@ -1,0 +1,103 @@
+"""The payload stage: bounded, JSON-only parsing and the text-delta recogniser."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from deltasnap import Accumulator, InvalidJSON, JSONTooDeep, Limits
+from deltasnap.payload import shortcut
+from deltasnap.payload.json import loads
+
+DELTA = '{"id":"msg_1","object":"thread.message.delta","delta":{"content":[{"index":0,"type":"text","text":{"value":"hi"}}]}}'  # noqa: E501
+CREATED = {
+    "id": "msg_1",
+    "object": "thread.message",
+    "content": [{"type": "text", "text": {"value": "", "annotations": []}}],
+}
+
+SHALLOW = {"id": "msg_1", "content": [{"type": "text", "text": {"value": ""}}]}  # 4 deep
+
+
+def sse(event: str, data: str) -> str:
+    """One SSE event."""
+    return f"event: {event}\ndata: {data}\n\n"
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"])
+def test_non_finite_numbers_are_invalid_json(literal: str) -> None:
+    """NaN, Infinity, -Infinity and numbers that overflow to inf are not JSON here."""
+    with pytest.raises(InvalidJSON):
+        loads(f'{{"x": {literal}}}', 64)
+    assert loads('{"x": 1e300, "y": -0.5}', 64) == {"x": 1e300, "y": -0.5}
+
+
+@pytest.mark.parametrize("use_shortcut", [True, False])
+def test_non_finite_numbers_skipped_by_the_accumulator(use_shortcut: bool) -> None:
+    """A delta holding NaN or 1e400 is a skipped event whether or not the shortcut is on."""
+    acc = Accumulator()
+    acc._use_shortcut = use_shortcut
+    acc.feed(sse("thread.message.created", json.dumps(CREATED)))
+    acc.feed(sse("thread.message.delta", DELTA.replace('"index":0', '"index":0,"x":NaN')))
+    acc.feed(sse("thread.message.delta", DELTA.replace('"index":0', '"index":1e400')))
+    assert [r.kind for r in acc.reports] == ["skipped_event", "skipped_event"]
+    assert acc.messages["msg_1"].content[0].text.value == ""  # type: ignore[union-attr]
+
+
+def test_recognise_plain_text_delta() -> None:
+    """The recogniser returns (id, index, piece) for the common delta and None for others."""
+    assert shortcut.recognise(DELTA) == ("msg_1", 0, "hi")
+    spaced = json.dumps(json.loads(DELTA))
+    assert shortcut.recognise(spaced) == ("msg_1", 0, "hi")
+    loose = json.dumps(json.loads(DELTA), indent=2)
+    assert shortcut.recognise(loose) == ("msg_1", 0, "hi")
+    assert shortcut.recognise(DELTA.replace('"hi"', '"h\\u00e9"')) == ("msg_1", 0, "hé")
+    assert shortcut.recognise(DELTA.replace('"index":0', '"index":01')) is None
+    assert shortcut.recognise(DELTA.replace('"hi"', '"bad \\x"')) is None
+
+
+def test_no_pattern_has_two_whitespace_runs_side_by_side() -> None:
+    """No recogniser pattern puts two quantified whitespace runs next to each other (the cause
+    of super-linear backtracking)."""
+    ws = re.escape(shortcut.WS)
+    for pattern in shortcut.shapes():
+        assert not re.search(f"({ws}){{2}}", pattern.pattern), pattern.pattern
+
+
+def test_whitespace_runs_cost_linear_time() -> None:
+    """``"delta":`` + a long run of spaces + ``Z``: 4x the spaces cost well under 16x the time
+    (a ratio within one run, best of many single calls; quadratic backtracking would be 16x)."""
+
+    def cost(n: int) -> float:
+        raw = DELTA[: DELTA.index('"delta":') + 8] + " " * n + "Z"
+        best = float("inf")
+        for _ in range(25):
+            start = time.perf_counter()
+            assert shortcut.recognise(raw) is None
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    small, large = cost(16 * 1024), cost(64 * 1024)
+    assert large / small < 10
+
+
+@pytest.mark.parametrize("use_shortcut", [True, False])
+def test_max_json_depth_bounds_text_deltas(use_shortcut: bool) -> None:
+    """Limits(max_json_depth=4): a 5-deep text delta is rejected in every key order, shortcut on
+    or off."""
+    acc = Accumulator(limits=Limits(max_json_depth=4))
+    acc._use_shortcut = use_shortcut
+    acc.feed(sse("thread.message.created", json.dumps(SHALLOW)))
+    acc.feed(sse("thread.message.delta", DELTA))
+    reordered = json.dumps(dict(reversed(list(json.loads(DELTA).items()))))
+    acc.feed(sse("thread.message.delta", reordered))
+    assert [r.kind for r in acc.reports] == ["skipped_event", "skipped_event"]
+    assert all("max_json_depth" in r.reason for r in acc.reports)
+    assert acc.messages["msg_1"].content[0].text.value == ""  # type: ignore[union-attr]
+    strict = Accumulator(strict=True, limits=Limits(max_json_depth=4))
+    strict.feed(sse("thread.message.created", json.dumps(SHALLOW)))
+    with pytest.raises(JSONTooDeep):
+        strict.feed(sse("thread.message.delta", DELTA))
