@@ -6,6 +6,7 @@ import gc
 import json
 import pickle
 import weakref
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -323,3 +324,52 @@ def test_runs_and_steps_read_from_the_accumulator() -> None:
     assert list(acc.runs) == list(acc.reducer.runs) and acc.run.id in acc.runs
     assert dict(acc.run_steps) == dict(acc.reducer.run_steps) and len(acc.run_steps) > 0
     assert summarize(acc) == summarize(acc.reducer)
+
+
+def _surrogate_stream() -> str:
+    """A text stream whose third event holds a lone surrogate between two good deltas."""
+    created = {"id": "m", "object": "thread.message", "role": "assistant", "content": []}
+
+    def piece(value: str) -> str:
+        part = {"index": 0, "type": "text", "text": {"value": value}}
+        body = {"id": "m", "object": "thread.message.delta", "delta": {"content": [part]}}
+        # the surrogate is written as a raw character, not a JSON escape
+        text = json.dumps(body).replace("SURROGATE", "\udcff")
+        return f"event: thread.message.delta\ndata: {text}\n\n"
+
+    return (
+        f"event: thread.message.created\ndata: {json.dumps(created)}\n\n"
+        + piece("a")
+        + piece("SURROGATE")
+        + piece("b")
+        + "event: done\ndata: [DONE]\n\n"
+    )
+
+
+def test_str_with_a_lone_surrogate_is_one_skipped_event() -> None:
+    """feed(str) holding "\\udcff": that event is skipped with its number (lenient) or raises a
+    located DecodeError (strict), never a UnicodeEncodeError; the run is kept."""
+    stream = _surrogate_stream()
+    acc = Accumulator()
+    acc.feed(stream)
+    acc.close()
+    assert acc.messages["m"].content[0].text.value == "ab"  # type: ignore[union-attr]
+    assert [(r.kind, r.event_number) for r in acc.reports] == [("skipped_event", 3)]
+    strict = Accumulator(strict=True)
+    with pytest.raises(DecodeError) as info:
+        strict.feed(stream)
+    assert info.value.event_number == 3 and info.value.byte_offset is not None
+    assert strict.messages["m"].content[0].text.value == "a"  # type: ignore[union-attr]
+
+
+def test_text_file_opened_with_surrogateescape(tmp_path: Path) -> None:
+    """A text file over invalid UTF-8 opened with errors="surrogateescape" (what sys.stdin is
+    in the C locale) accumulates, the undecodable event skipped and located."""
+    path = tmp_path / "bad.sse"
+    raw = _surrogate_stream().encode("utf-8", "surrogateescape")  # "\udcff" -> the byte 0xff
+    assert b"\xff" in raw
+    path.write_bytes(raw)
+    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+        acc = accumulate(handle)
+    assert acc.messages["m"].content[0].text.value == "ab"  # type: ignore[union-attr]
+    assert [(r.kind, r.event_number) for r in acc.reports] == [("skipped_event", 3)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from itertools import pairwise
 from typing import Any
 
@@ -328,11 +327,10 @@ def test_bad_arguments(kw: dict[str, Any]) -> None:
         generate_stream(**kw)
 
 
-def test_large_streams_are_fast() -> None:
-    """100k deltas take well under a few seconds (the benchmark generates a million)."""
-    start = time.process_time()
+def test_large_streams_are_generated() -> None:
+    """100k deltas make the stream they promise (its speed is benchmarks/run.py's concern, never
+    timed here)."""
     stream = generate_stream(n_deltas=100_000, annotation_every=50)
-    assert time.process_time() - start < 5
     assert stream.n_events == 100_007
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 from typing import Any
 
 import pytest
@@ -559,3 +560,55 @@ def test_cached_snapshots_equal_fresh_ones(data: st.DataObject) -> None:
         reading.apply(event, body)
         fresh = reduce(events[:i], use_completed=False)
         assert snapshots(reading) == snapshots(fresh)
+
+
+HUGE = 10**5000  # more than 4,300 digits: str() of it raises ValueError
+
+
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize(
+    ("part", "error", "field"),
+    [
+        (
+            {"index": HUGE, "type": "text", "text": {"value": "x"}},
+            deltasnap.IndexTooLarge,
+            "content_index",
+        ),
+        ({"index": -HUGE, "type": "text", "text": {"value": "x"}}, InvalidIndex, None),
+        (
+            {
+                "index": 0,
+                "type": "text",
+                "text": {"annotations": [{"index": HUGE, "type": "file_path"}]},
+            },
+            deltasnap.IndexTooLarge,
+            "annotation_index",
+        ),
+    ],
+)
+def test_index_of_more_than_4300_digits(
+    part: dict[str, Any], error: type[DeltasnapError], field: str | None, strict: bool
+) -> None:
+    """An index given as a Python int of 5,001 digits raises its IndexTooLarge / InvalidIndex
+    (lenient or strict), with a short rendering, never ValueError while the message is made;
+    the error pickles and the accumulator skips the event."""
+    created = {"id": "m", "object": "thread.message", "role": "assistant", "content": []}
+    data = {"id": "m", "object": "thread.message.delta", "delta": {"content": [part]}}
+    reducer = Reducer(strict=strict)
+    reducer.apply("thread.message.created", created)
+    with pytest.raises(error) as info:
+        reducer.apply("thread.message.delta", data)
+    text = str(info.value)
+    assert "about 5001 digits" in text and len(text) < 400
+    if field is not None:
+        assert getattr(info.value, field) == HUGE
+    assert str(pickle.loads(pickle.dumps(info.value))) == text
+    acc = deltasnap.Accumulator(strict=strict)
+    acc.feed_event("thread.message.created", created)
+    if strict:
+        with pytest.raises(error):
+            acc.feed_event("thread.message.delta", data)
+    else:
+        acc.feed_event("thread.message.delta", data)
+        assert [r.kind for r in acc.reports] == ["skipped_event"]
+        assert "about 5001 digits" in acc.reports[0].reason

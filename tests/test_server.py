@@ -13,7 +13,6 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -316,14 +315,20 @@ def test_keepalives_do_not_disturb_the_sdk(sdk: ModuleType) -> None:
     assert names == capture_names("basic")
 
 
-def test_delay_paces_the_writes(http: httpx.Client) -> None:
-    """delay sleeps between writes (not before the first)."""
+def test_delay_paces_the_writes(http: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """delay sleeps between writes (not before the first): counted sleeps, never a timed check."""
     body = CAPTURES["refusal"]  # 1323 bytes: 3 writes of 500, so 2 pauses
+    pauses: list[float] = []
+    original = asyncio.sleep
+
+    async def counting_sleep(seconds: float, *args: Any) -> Any:
+        pauses.append(seconds)
+        return await original(seconds, *args)
+
+    monkeypatch.setattr(asyncio, "sleep", counting_sleep)
     with ReplayServer(body, chunk_size=500, delay=0.05) as srv:
-        start = time.perf_counter()
         assert post_run(http, srv) == body
-        elapsed = time.perf_counter() - start
-    assert 0.1 <= elapsed < 2
+    assert pauses.count(0.05) == 2
 
 
 def test_stop_ends_a_stream_in_progress() -> None:

@@ -1009,3 +1009,20 @@ def test_one_byte_at_a_time_long_line_completes() -> None:
         tracemalloc.stop()
     assert peak < 1_000_000  # the pending line is kept compactly, not as 200 000 small objects
     assert [len(e.data) for e in decoder.feed(b"\n\n")] == [200_000]
+
+
+@pytest.mark.parametrize("bad", ["\udcff", "\ud800", "a\udfffb", "\ud83d"])
+def test_str_with_lone_surrogates_is_one_bad_event(bad: str) -> None:
+    """A str holding a lone surrogate (as a text source opened with errors="surrogateescape"
+    gives) is one located DecodeError for its event, never a UnicodeEncodeError; the decoder
+    goes on with the next event."""
+    decoder = SSEDecoder()
+    head = "data: ok\n\n"
+    decoder.receive(head + f"event: e\ndata: {bad}\n\ndata: after\n\n")
+    assert decoder.next_event() == ServerSentEvent("message", "ok", None, None, 1, 0)
+    with pytest.raises(DecodeError) as info:
+        decoder.next_event()
+    assert info.value.event_number == 2
+    assert info.value.byte_offset == len(head + "event: e\n")
+    after = decoder.next_event()
+    assert after is not None and after.data == "after"

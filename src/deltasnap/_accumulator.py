@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import AsyncIterable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,11 @@ class Accumulator:
         #: Applied events not kept in ``events`` (past ``Limits.max_kept_events``).
         self.events_not_kept = 0
         self._max_kept = UNLIMITED if limits.max_kept_events is None else limits.max_kept_events
+        #: Size of the events kept in ``events`` (their data's JSON text, in characters).
+        self.kept_event_bytes = 0
+        self._max_kept_bytes = (
+            UNLIMITED if limits.max_kept_event_bytes is None else limits.max_kept_event_bytes
+        )
         self.event_counts: Counter[str] = Counter()
         self.server_errors: list[ServerError] = []
         self.done = False
@@ -181,7 +187,8 @@ class Accumulator:
         self._number += 1
         try:
             plain = _plain(data, self.limits.max_json_depth)
-            return self._apply(self._number, event, plain, offset, None)
+            size = len(data) if isinstance(data, str | bytes) else None
+            return self._apply(self._number, event, plain, offset, None, size)
         except DeltasnapError as err:
             self._fault(err)
             return []
@@ -292,7 +299,7 @@ class Accumulator:
                 data = loads(raw, self.limits.max_json_depth)
             except DeltasnapError as err:
                 raise err.located(event_number=number, byte_offset=offset, event=event) from None
-        return self._apply(number, event, data, offset, sse_id)
+        return self._apply(number, event, data, offset, sse_id, len(raw))
 
     def _count(self, event: str, number: int, offset: int | None) -> None:
         self.event_counts[event] += 1
@@ -303,13 +310,20 @@ class Accumulator:
             self._report("event_after_done", reason, number)
 
     def _apply(
-        self, number: int, event: str, data: Any, offset: int | None, sse_id: str | None
+        self,
+        number: int,
+        event: str,
+        data: Any,
+        offset: int | None,
+        sse_id: str | None,
+        size: int | None = None,
     ) -> list[Update]:
-        """Apply one event whose data is parsed and depth-checked already."""
+        """Apply one event whose data is parsed and depth-checked already; ``size``: its data's
+        JSON text, in characters (None: decoded data, measured only if it is kept)."""
         self._count(event, number, offset)
         updates = self.reducer._apply(event, data, number, offset, depth_checked=True)
         if self.keep_deltas or event not in _DELTA_EVENTS:
-            self._keep(StreamEvent(number, event, data, offset, sse_id))
+            self._keep(StreamEvent(number, event, data, offset, sse_id), size)
         if updates:
             return self._lifecycle.after(number, event, data, updates)
         if event == DONE:
@@ -326,14 +340,25 @@ class Accumulator:
             updates = [Update("event", number, text=event)]
         return self._lifecycle.after(number, event, data, updates)
 
-    def _keep(self, event: StreamEvent) -> None:
-        """Keep an applied event in ``events``, up to ``Limits.max_kept_events``."""
-        if len(self.events) < self._max_kept:
-            self.events.append(event)
-            return
+    def _keep(self, event: StreamEvent, size: int | None) -> None:
+        """Keep an applied event in ``events``, up to ``Limits.max_kept_events`` events and
+        ``Limits.max_kept_event_bytes`` of their data; once one is not kept, none after it is."""
+        if not self.events_not_kept and len(self.events) < self._max_kept:
+            if self._max_kept_bytes == UNLIMITED:
+                self.events.append(event)
+                return
+            if size is None:
+                size = _json_size(event.data)
+            if self.kept_event_bytes + size <= self._max_kept_bytes:
+                self.kept_event_bytes += size
+                self.events.append(event)
+                return
         if not self.events_not_kept:
-            limit = self.limits.max_kept_events
-            reason = f"events from this one on are applied but not kept (max_kept_events={limit})"
+            if len(self.events) < self._max_kept:
+                bound = f"max_kept_event_bytes={self.limits.max_kept_event_bytes}"
+            else:
+                bound = f"max_kept_events={self.limits.max_kept_events}"
+            reason = f"events from this one on are applied but not kept ({bound})"
             self._report("events_not_kept", reason, event.number)
         self.events_not_kept += 1
 
@@ -353,6 +378,14 @@ class Accumulator:
         reports.append(
             Report("skipped_event", str(err), err.event_number, err.message_id, step_id=err.step_id)
         )
+
+
+def _json_size(data: Any) -> int:
+    """The size of decoded data as JSON text, in characters (what it would have arrived as)."""
+    try:
+        return len(json.dumps(data, default=repr))
+    except (ValueError, TypeError, RecursionError):  # cyclic or odd data: count it as large
+        return UNLIMITED
 
 
 def _plain(data: Any, max_depth: int) -> Any:

@@ -27,7 +27,26 @@ __all__ = [
     "TooManySteps",
     "TooManyToolCalls",
     "ValidationError",
+    "int_text",
 ]
+
+# Ints with more bits than this are shown by their size: printing one of more than 4,300 digits
+# raises ValueError (sys.int_info.default_max_str_digits), and a long one says nothing more.
+_SHOWN_INT_BITS = 128
+
+
+def int_text(value: int) -> str:
+    """``str(value)``, or for a huge int (any size, no ValueError) a short account of its size."""
+    bits = value.bit_length()
+    if bits <= _SHOWN_INT_BITS:
+        return str(value)
+    digits = int(bits * 0.30102999566398) + 1  # log10(2): the digit count, give or take one
+    return f"{'-' if value < 0 else ''}<an integer of about {digits} digits>"
+
+
+def _shown(value: Any) -> str:
+    return int_text(value) if type(value) is int else repr(value)
+
 
 _LOCATION_FIELDS = (
     "event_number",
@@ -88,7 +107,7 @@ class DeltasnapError(Exception):
         }
 
     def __str__(self) -> str:
-        where = ", ".join(f"{k}={v!r}" for k, v in self.location.items())
+        where = ", ".join(f"{k}={_shown(v)}" for k, v in self.location.items())
         return f"{self.reason} ({where})" if where else self.reason
 
     def __reduce__(self) -> tuple[Any, ...]:

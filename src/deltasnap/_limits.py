@@ -76,6 +76,10 @@ class Limits:
     max_kept_events: int | None = _limit(100_000)
     """Events kept in ``Accumulator.events`` (no error: later ones are applied and counted in
     ``event_counts`` but not kept; one ``events_not_kept`` report says so)."""
+    max_kept_event_bytes: int | None = _limit(64 * 1024 * 1024)
+    """Size of the events kept in ``Accumulator.events``, counted from each event's data as it
+    arrived (characters of its JSON text): past it, events are applied and counted but not kept,
+    as past ``max_kept_events`` (one ``events_not_kept`` report for both)."""
 
     @classmethod
     def unlimited(cls) -> Limits:
@@ -97,6 +101,7 @@ class Limits:
             max_runs=None,
             max_reports=None,
             max_kept_events=None,
+            max_kept_event_bytes=None,
         )
 
 

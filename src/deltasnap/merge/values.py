@@ -6,7 +6,7 @@ import reprlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .._errors import IndexTooLarge, InvalidIndex, LimitExceeded
+from .._errors import IndexTooLarge, InvalidIndex, LimitExceeded, int_text
 
 __all__ = [
     "NOTHING",
@@ -54,9 +54,9 @@ def check_index(value: Any, what: str, bound: int, limit: str) -> int:
             f"{what} index must be an integer, got {type_name(value)} {short(value)}"
         )
     if value < 0:
-        raise InvalidIndex(f"{what} index must not be negative, got {value}")
+        raise InvalidIndex(f"{what} index must not be negative, got {int_text(value)}")
     if value > bound:
-        raise IndexTooLarge(f"{what} index {value} is above {limit}={bound}")
+        raise IndexTooLarge(f"{what} index {int_text(value)} is above {limit}={bound}")
     return value
 
 
@@ -104,7 +104,7 @@ def differences(ours: Any, theirs: Any, path: str, limit: int = 10) -> Iterator[
 def short(value: Any, width: int = 60) -> str:
     """``repr(value)`` cut to ``width`` characters, in time bounded by ``width`` (not by the size
     of ``value``, which may be a whole message's text)."""
-    text = _REPR.repr(value)
+    text = int_text(value) if type(value) is int else _REPR.repr(value)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

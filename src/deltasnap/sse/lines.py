@@ -80,11 +80,15 @@ class LineSplitter:
     # -- input -------------------------------------------------------------------------------
 
     def receive(self, data: bytes | str) -> None:
-        """Buffer more input (a str is encoded as UTF-8); parsing waits for next_event()."""
+        """Buffer more input (a str is encoded as UTF-8: lone surrogates as bytes that are not
+        UTF-8, so their event is a bad one); parsing waits for next_event()."""
         if self._closed:
             raise ValueError("receive() after close()")
         if isinstance(data, str):
-            data = data.encode("utf-8")
+            # lone surrogates (a text source decoded with errors="surrogateescape", or "\udcff"
+            # in a str) become bytes that are not UTF-8: their event is one bad event, skipped
+            # and located like any invalid UTF-8, never an UnicodeEncodeError losing the run
+            data = data.encode("utf-8", "surrogatepass")
         elif type(data) is not bytes:
             data = bytes(data)
         if data:
