@@ -781,3 +781,105 @@ def lifecycle_runs(draw: st.DrawFn) -> tuple[list[tuple[str, Any]], dict[str, An
     events += draw(interleavings([*message_lists, *step_lists]))
     events.append((f"thread.run.{status}", final))
     return events, final
+
+
+# ------------------------------------------------- differential streams (test_differential.py)
+
+# Pieces of streamed text: multi-byte UTF-8 everywhere, so random chunking splits characters.
+PIECES = st.text(alphabet=st.sampled_from(list('aé漢🚀"\\\n —')), max_size=6)
+# Sparse, out-of-order logical keys.
+SPARSE_INDEX = st.sampled_from([0, 1, 2, 5, 9, 40])
+
+
+@st.composite
+def annotation_item_deltas(draw: st.DrawFn) -> dict[str, Any]:
+    """One annotation delta: a sparse index, a file_citation (even) or file_path (odd), any subset of its
+    fields (its text streams in pieces; the indices and ids are replaced)."""
+    index = draw(SPARSE_INDEX)
+    kind = "file_citation" if index % 2 == 0 else "file_path"  # one type per index, always
+    item: dict[str, Any] = {"index": index, "type": kind}
+    if draw(st.booleans()):
+        item["text"] = draw(PIECES)
+    if draw(st.booleans()):
+        item["start_index"] = draw(st.integers(0, 50))
+    if draw(st.booleans()):
+        item["end_index"] = draw(st.integers(0, 50))
+    if draw(st.booleans()):
+        item[kind] = {"file_id": draw(st.sampled_from(["file_a", "file_b", None]))}
+    return item
+
+
+@st.composite
+def content_item_deltas(draw: st.DrawFn, kinds: dict[int, str]) -> dict[str, Any]:
+    """One content delta at a sparse index whose type stays the one first drawn there
+    (``kinds`` holds the types so far, shared across a message's deltas)."""
+    index = draw(SPARSE_INDEX)
+    kind = kinds.setdefault(index, draw(st.sampled_from(["text", "text", "refusal", "image_file"])))
+    if kind == "text":
+        text: dict[str, Any] = {}
+        if draw(st.booleans()):
+            text["value"] = draw(PIECES)
+        if draw(st.integers(0, 3)) == 0:
+            text["annotations"] = draw(st.lists(annotation_item_deltas(), max_size=2))
+        return {"index": index, "type": "text", "text": text}
+    if kind == "refusal":
+        return {"index": index, "type": "refusal", "refusal": draw(PIECES)}
+    file_id = draw(st.sampled_from(["file_x", "file_y"]))
+    return {"index": index, "type": "image_file", "image_file": {"file_id": file_id}}
+
+
+@st.composite
+def differential_message(draw: st.DrawFn, mid: str) -> list[tuple[str, dict[str, Any]]]:
+    """A message's created event and its deltas (none completed: what the deltas build is
+    compared)."""
+    created = {
+        "id": mid,
+        "object": "thread.message",
+        "role": "assistant",
+        "status": "in_progress",
+        "content": [],
+    }
+    kinds: dict[int, str] = {}
+    events: list[tuple[str, dict[str, Any]]] = [("thread.message.created", created)]
+    for _ in range(draw(st.integers(0, 6))):
+        items = draw(st.lists(content_item_deltas(kinds), min_size=1, max_size=2))
+        delta = {"content": items}
+        events.append(
+            ("thread.message.delta", {"id": mid, "object": "thread.message.delta", "delta": delta})
+        )
+    return events
+
+
+@st.composite
+def differential_step(draw: st.DrawFn, sid: str) -> list[tuple[str, dict[str, Any]]]:
+    """A run step's created event and its function-call deltas at sparse indices."""
+    created = step_created(sid)
+    events: list[tuple[str, dict[str, Any]]] = [("thread.run.step.created", created)]
+    for _ in range(draw(st.integers(0, 5))):
+        index = draw(SPARSE_INDEX)
+        fields: dict[str, Any] = {}
+        if draw(st.booleans()):
+            fields["name"] = draw(st.sampled_from(["lookup", "search"]))
+        call = function_delta(index, draw(PIECES), **fields)
+        if draw(st.booleans()):
+            call["id"] = f"call_{index}"
+        events.append(("thread.run.step.delta", step_delta(call, sid=sid)))
+    return events
+
+
+@st.composite
+def differential_streams(draw: st.DrawFn) -> list[tuple[str, dict[str, Any]]]:
+    """Interleaved messages and run steps (each one's events in order), ending with done."""
+    n_messages = draw(st.integers(1, 3))
+    n_steps = draw(st.integers(0, 2))
+    parts = [draw(differential_message(f"msg_{i}")) for i in range(n_messages)]
+    parts += [draw(differential_step(f"step_{i}")) for i in range(n_steps)]
+    events: list[tuple[str, dict[str, Any]]] = draw(interleavings(parts))
+    return events
+
+
+@st.composite
+def chunkings(draw: st.DrawFn, data: bytes) -> list[bytes]:
+    """``data`` cut at random byte positions (inside multi-byte characters too)."""
+    cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=12)))
+    return [data[a:b] for a, b in itertools.pairwise([0, *cuts, len(data)])]
