@@ -793,8 +793,8 @@ SPARSE_INDEX = st.sampled_from([0, 1, 2, 5, 9, 40])
 
 @st.composite
 def annotation_item_deltas(draw: st.DrawFn) -> dict[str, Any]:
-    """One annotation delta: a sparse index, a file_citation (even) or file_path (odd), any subset of its
-    fields (its text streams in pieces; the indices and ids are replaced)."""
+    """One annotation delta: a sparse index, a file_citation (even index) or file_path (odd),
+    any subset of its fields (its text streams in pieces; the indices and ids are replaced)."""
     index = draw(SPARSE_INDEX)
     kind = "file_citation" if index % 2 == 0 else "file_path"  # one type per index, always
     item: dict[str, Any] = {"index": index, "type": kind}
