@@ -23,3 +23,29 @@ def test_quick_run_prints_the_table_and_targets() -> None:
     assert "| deltas | events | MB | floor µs/delta | deltasnap µs/delta |" in proc.stdout
     assert "## Targets" in proc.stdout
     assert "| target | measured | goal | result |" in proc.stdout
+
+
+def test_linearity_guard_runs_every_family() -> None:
+    """`benchmarks/linearity.py` at a tiny size exits 0 and prints a row and a verdict for every
+    input family (a smoke test: the times and ratios are not asserted)."""
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/linearity.py", "--size", "2048", "--repeat", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "| family | t(n) ms | t(2n) ms | ratio | verdict |" in proc.stdout
+    families = (
+        "whitespace runs",
+        "long lines",
+        "many comments",
+        "many tiny chunks",
+        "many annotations",
+        "many parts",
+    )
+    for family in families:
+        rows = [line for line in proc.stdout.splitlines() if line.startswith(f"| {family} |")]
+        assert len(rows) == 1 and rows[0].endswith(("| PASS |", "| FAIL |")), family
