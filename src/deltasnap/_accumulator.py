@@ -66,7 +66,8 @@ class Accumulator:
     and reason) and everything accumulated so far stays; ``strict=True`` raises at the first one.
     Either way a bad event changes no snapshot. ``limits`` bounds what a stream may make it hold
     (see ``Limits``). Every event the reducer accepted except the (many) deltas is kept in
-    ``events`` (up to ``Limits.max_kept_events``); ``keep_deltas=True`` keeps those too.
+    ``events`` (up to ``Limits.max_kept_events`` events and ``Limits.max_kept_event_bytes`` of
+    their data); ``keep_deltas=True`` keeps those too.
     ``event_counts`` counts every event by name.
     """
 
