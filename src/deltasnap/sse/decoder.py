@@ -173,6 +173,40 @@ class SSEDecoder(EventBuilder):
                     raise error
         return ready
 
+    def _stopped(self) -> tuple[bytes, int] | None:
+        """(buffer, position) when decoding stopped in front of an event that starts with the
+        ``_hold`` bytes, right at an event boundary with nothing pending: the caller may take
+        whole events from there (``_consumed``) or let the decoder go on (``_release = True``).
+        None when decoding did not stop there."""
+        raw, pos = self._raw, self._raw_pos
+        if pos >= len(raw) or not self._hold or self._inbox:
+            return None
+        if (
+            self._off != self._event_start
+            or self._tail
+            or self._groups
+            or self._it is not NO_LINES
+            or self._skipping
+            or self._held
+            or self._bom is not None
+            or self._skip_lf
+            or self._error is not None
+            or self._ready
+            or self._data
+        ):
+            self._release = True
+            return None
+        return raw, pos
+
+    def _consumed(self, end: int, count: int) -> None:
+        """The caller took ``count`` whole events, the held buffer up to ``end``."""
+        size = end - self._raw_pos
+        self._raw_pos = end
+        self._off += size
+        self._event_start = self._off
+        self._limit_end = self._off + self._limit
+        self._number += count
+
     def _drain(self) -> list[ServerSentEvent]:
         """Every event that is complete (feed() and close())."""
         ready = self._ready
