@@ -245,7 +245,8 @@ class Accumulator:
                     stopped = decoder._stopped() if decoder._hold else None
                     if stopped is None:
                         return updates
-                    if not (self._shortcut_on() and self._scan_run(*stopped)):
+                    buf, pos, boundary = stopped
+                    if not (boundary and self._shortcut_on() and self._scan_run(buf, pos)):
                         decoder._release = True
                     continue
                 # Events are popped one at a time: if one raises (strict mode), the rest stay

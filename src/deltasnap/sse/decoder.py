@@ -173,15 +173,15 @@ class SSEDecoder(EventBuilder):
                     raise error
         return ready
 
-    def _stopped(self) -> tuple[bytes, int] | None:
-        """(buffer, position) when decoding stopped in front of an event that starts with the
-        ``_hold`` bytes, right at an event boundary with nothing pending: the caller may take
-        whole events from there (``_consumed``) or let the decoder go on (``_release = True``).
-        None when decoding did not stop there."""
+    def _stopped(self) -> tuple[bytes, int, bool] | None:
+        """(buffer, position, whether it is an event boundary with nothing pending) when decoding
+        stopped in front of an event that starts with the ``_hold`` bytes, else None. At a
+        boundary the caller may take whole events from there (``_consumed``); either way it
+        may let the decoder go on (``_release = True``)."""
         raw, pos = self._raw, self._raw_pos
         if pos >= len(raw) or not self._hold or self._inbox:
             return None
-        if (
+        boundary = not (
             self._off != self._event_start
             or self._tail
             or self._groups
@@ -193,10 +193,8 @@ class SSEDecoder(EventBuilder):
             or self._error is not None
             or self._ready
             or self._data
-        ):
-            self._release = True
-            return None
-        return raw, pos
+        )
+        return raw, pos, boundary
 
     def _consumed(self, end: int, count: int) -> None:
         """The caller took ``count`` whole events, the held buffer up to ``end``."""
