@@ -88,11 +88,9 @@ def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[G
     more than ``max_event`` bytes without its blank line): where it ends and its pieces per part
     in order of first appearance; None if no such event starts at ``pos`` or a piece is not what
     the general path would accept as is (bad UTF-8)."""
-    for style in _STYLES:
-        match = style.run(buf, pos, endpos)
-        if match is not None:
-            break
-    else:
+    style = _STYLES[0] if buf.startswith(_STYLES[0].head, pos) else _STYLES[1]
+    match = style.run(buf, pos, endpos)
+    if match is None:
         return None
     end = match.end()
     pairs = style.pairs.findall(buf, pos, end)
