@@ -819,6 +819,8 @@ def text_run_streams(draw: st.DrawFn) -> bytes:
         separators = (", ", ": ") if each else (",", ":")
         text = json.dumps(data, separators=separators, ensure_ascii=draw(st.booleans()))
         blocks.append(f"event: {event}\ndata: {text}\n\n".encode())
+    if draw(st.booleans()):  # the general path reports what comes after done
+        blocks.append(b"event: done\ndata: [DONE]\n\n")
     for _ in range(draw(st.integers(0, 12))):
         at = draw(st.integers(0, len(blocks)))
         mid = draw(st.sampled_from(ids))
@@ -826,6 +828,4 @@ def text_run_streams(draw: st.DrawFn) -> bytes:
         index = draw(st.integers(0, 2))
         for _ in range(draw(st.integers(1, 4))):
             blocks.insert(at, raw_text_delta(mid, index, piece, draw(st.booleans())))
-    if draw(st.booleans()):
-        blocks.append(b"event: done\ndata: [DONE]\n\n")
     return b"".join(blocks)
