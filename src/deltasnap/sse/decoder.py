@@ -25,7 +25,10 @@ never rescanned across chunks: an incomplete last line waits in a ``bytearray`` 
 and is joined with the rest of its line once.  Lines are parsed by bytes prefix (``data: ``,
 ``event:``) before any decoding, and ``event:`` lines are cached by their raw bytes.  Decoded
 events wait as plain tuples; ``next_event()`` builds the ``ServerSentEvent``, while the package's
-own Accumulator takes the tuples in bulk (``_take()``) and never builds one.
+own Accumulator takes the tuples in bulk (``_take()``) and never builds one. When it is not asked
+for updates, it also sets ``_hold``: splitting then stops in front of each event that starts with
+those bytes (see ``_stopped()``), so that it can take a whole run of text deltas straight from the
+undecoded buffer (``_consumed()``; see ``payload/runs.py``) or let the decoder go on.
 """
 
 from __future__ import annotations
