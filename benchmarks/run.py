@@ -1,7 +1,8 @@
 """Benchmark: streamed Assistants runs -> message snapshots, on the same bytes, several ways.
 
-    python benchmarks/run.py                 # full run; writes benchmarks/RESULTS.md and plot.png
-    python benchmarks/run.py --quick         # CI smoke test: small sizes, writes nothing
+    python benchmarks/run.py            # full run; writes RESULTS-local.md and plot-local.png
+    python benchmarks/run.py --record   # full run; writes the tracked RESULTS.md and plot.png
+    python benchmarks/run.py --quick    # CI smoke test: small sizes, checks no target
 
 Every size is one synthetic stream from ``deltasnap.testing.generate`` (seeded): one message by
 default, an annotation every 50 deltas. One run prints (and writes) a correctness table, the
@@ -59,6 +60,20 @@ FLOOR_AT, FLOOR_MAX = 100_000, 2.5  # deltasnap time <= 2.5x the json.loads floo
 FLAT_FROM, FLAT_TO, FLAT_MAX = 1_000, 1_000_000, 1.3  # µs/delta at 1M <= 1.3x µs/delta at 1k
 FLAT_SMALL_RUNS = 100  # times the 1k stream runs in each of its turns when timed against the 1M one
 SDK_AT, SDK_EVERY, SDK_MIN = 16_000, 50, 300.0  # >= 300x faster than the SDK at 16k deltas
+# The targets of issue 17: deltasnap time / json.loads floor on the same payloads, per stream kind
+# (timed interleaved at FAST_AT deltas; --quick: at its largest size), and peak memory / stream
+# size at MEMORY_AT deltas.
+FAST_AT = 100_000
+FAST_KINDS: dict[str, tuple[str, float, dict[str, Any]]] = {
+    "plain": ("plain text deltas", 0.5, {}),
+    "annotated": ("an annotation every 50 deltas", 0.7, {"annotation_every": 50}),
+    "interleaved": (
+        "four interleaved messages with images and annotations",
+        0.7,
+        {"n_messages": 4, "images": True, "annotation_every": 50},
+    ),
+}
+MEMORY_AT, MEMORY_MAX = 1_000_000, 0.3
 
 
 @dataclass
@@ -367,6 +382,29 @@ def flatness(args: argparse.Namespace) -> dict[str, float]:
     return ratios
 
 
+def fast_paths(args: argparse.Namespace) -> dict[str, float]:
+    """deltasnap time / json.loads floor on each FAST_KINDS stream, the two timed interleaved
+    (the quick run: at its largest size, so the targets are computed, not judged)."""
+    n = FAST_AT if FAST_AT in args.sizes or not args.quick else max(args.sizes)
+    print(f"\nfast paths ({n:,} deltas, deltasnap / floor timed interleaved):", flush=True)
+    ratios = {}
+    timed = {"clock": _clock(args.clock), "cheap_seconds": args.cheap_seconds}
+    for kind, (_, _, options) in FAST_KINDS.items():
+        stream = generate_stream(n_deltas=n, seed=args.seed, **options)
+        chunks = _paths.chunked(stream.data, args.chunk_size)
+        best, _ = measure(
+            {
+                FLOOR: lambda: _paths.floor(stream.payloads),  # noqa: B023 (used at once)
+                DELTASNAP: lambda: _paths.deltasnap_run(chunks),  # noqa: B023
+            },
+            min_rounds=args.repeat,
+            **timed,
+        )
+        ratios[kind] = best[DELTASNAP] / best[FLOOR]
+        print(f"  {kind}: {ratios[kind]:.2f}x", flush=True)
+    return ratios
+
+
 def _size_ratio(
     run: Callable[[Sequence[bytes]], Any],
     inputs: Mapping[int, Sequence[bytes]],
@@ -473,6 +511,7 @@ def targets(
     args: argparse.Namespace,
     flat: dict[str, float],
     reads: Mapping[str, float] | None = None,
+    fast: Mapping[str, float] | None = None,
 ) -> list[Target]:
     """The targets, computed from this run's rows (and its interleaved ``flatness`` ratios and
     ``reads`` read-cost ratios)."""
@@ -542,11 +581,41 @@ def targets(
         reads.get("annotations", "not measured"),
         lambda v: v <= _reads.READS_MAX,
     )
+    fast = fast or {}
+    for kind, (label, goal, _) in FAST_KINDS.items():
+        add(
+            f"deltasnap time / json.loads floor, {label} (timed interleaved)",
+            f"≤ {goal:g}x",
+            fast.get(kind, "not measured"),
+            lambda v, goal=goal: v <= goal,
+        )
+    row = by_size.get(MEMORY_AT)
+    memory: float | str = f"no {MEMORY_AT:,}-delta stream in this run"
+    if row is not None:
+        memory = row.peak_bytes.get(DELTASNAP, 0) / row.n_bytes
+    add(
+        f"deltasnap peak memory / stream size, {MEMORY_AT:,} deltas",
+        f"≤ {MEMORY_MAX:g}",
+        memory,
+        lambda v: v <= MEMORY_MAX,
+    )
     return found
 
 
-def targets_table(found: list[Target]) -> list[str]:
-    """The targets as markdown: what was measured, the goal, PASS/FAIL."""
+def targets_table(found: list[Target], *, quick: bool = False) -> list[str]:
+    """The targets as markdown: what was measured, the goal, PASS/FAIL (quick: no verdicts,
+    since its sizes are too small to judge any target)."""
+    if quick:
+        lines = ["| target | measured | goal | result |", "|---|---:|---|---|"]
+        for t in found:
+            measured = f"n/a: {t.why}" if t.value is None else _times(t.value)
+            lines.append(f"| {t.name} | {measured} | {t.goal} | not checked (quick) |")
+        return [
+            *lines,
+            "",
+            "Quick run: targets are computed on small streams and not checked; the full run "
+            "(`python benchmarks/run.py --record`) checks them.",
+        ]
     lines = ["| target | measured | goal | result |", "|---|---:|---|---|"]
     for t in found:
         if t.value is None:
@@ -688,6 +757,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="markdown report (default benchmarks/RESULTS.md)")
     parser.add_argument("--plot", type=Path, help="log-log plot (default benchmarks/plot.png)")
     parser.add_argument("--no-write", action="store_true", help="write neither report nor plot")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="write the tracked benchmarks/RESULTS.md and plot.png (default for a full run: "
+        "benchmarks/RESULTS-local.md and plot-local.png, untracked)",
+    )
     args = parser.parse_args(argv)
     if args.sizes is None:
         args.sizes = list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
@@ -698,8 +773,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.cap_seconds is None:
         args.cap_seconds = 10.0 if args.quick else 60.0
     if not args.quick and not args.no_write:
-        args.out = args.out or ROOT / "benchmarks" / "RESULTS.md"
-        args.plot = args.plot or ROOT / "benchmarks" / "plot.png"
+        suffix = "" if args.record else "-local"
+        args.out = args.out or ROOT / "benchmarks" / f"RESULTS{suffix}.md"
+        args.plot = args.plot or ROOT / "benchmarks" / f"plot{suffix}.png"
     if args.no_write:
         args.out = args.plot = None
     return args
@@ -718,8 +794,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     flat = flatness(args)
     reads = _reads.read_costs(_clock(args.clock), rounds=2 if args.quick else 5)
     print(f"\nread costs (large / small): {reads}", flush=True)
+    fast = fast_paths(args)
     results = table(rows)
-    goals = targets_table(targets(rows, args, flat, reads))
+    goals = targets_table(targets(rows, args, flat, reads, fast), quick=args.quick)
     print("\n## Results\n")
     print("\n".join(results))
     print("\n## Targets\n")

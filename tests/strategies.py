@@ -883,3 +883,51 @@ def chunkings(draw: st.DrawFn, data: bytes) -> list[bytes]:
     """``data`` cut at random byte positions (inside multi-byte characters too)."""
     cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=12)))
     return [data[a:b] for a, b in itertools.pairwise([0, *cuts, len(data)])]
+
+
+# ------------------------------------------- fast paths: raw streams rich in text-delta runs
+
+# Raw JSON string bodies for text pieces: escapes, surrogate halves that pair only across
+# events, non-ASCII, and UTF-8 cut in two (invalid in each event alone).
+_RAW = [b"w", b"", b"a b", b"\\n", b'\\"', b"\\u00e9", b"\\ud83d", b"\\ude00", b"\xc3", b"\xa9"]
+RAW_PIECES = st.sampled_from(
+    [*_RAW, b"\xc3\xa9", "漢🚀".encode(), b"\\\\", b"\\/", b"\\x", b"\x01"]
+)
+
+
+def raw_text_delta(message_id: str, index: int, piece: bytes, spaced: bool = False) -> bytes:
+    """One ``thread.message.delta`` event carrying ``piece`` (raw JSON string body) as is."""
+    data = (
+        f'{{"id":"{message_id}","object":"thread.message.delta","delta":{{"content":'
+        f'[{{"index":{index},"type":"text","text":{{"value":"'
+    ).encode()
+    if spaced:
+        data = data.replace(b'","', b'", "').replace(b'":', b'": ').replace(b",", b", ")
+        data = data.replace(b",  ", b", ")
+    return b"event: thread.message.delta\ndata: " + data + piece + b'"}}]}}\n\n'
+
+
+@st.composite
+def text_run_streams(draw: st.DrawFn) -> bytes:
+    """Interleaved messages rendered compact or spaced (long runs of plain text deltas, some
+    messages unknown, some parts not text), with raw text deltas of awkward pieces spliced in."""
+    _, lists = draw(multi_message_streams(max_messages=4))
+    events = draw(interleavings(lists))
+    spaced = draw(st.booleans())
+    ids = [data["id"] for _, data in events] + ["msg_unknown"]
+    blocks: list[bytes] = []
+    for event, data in events:
+        each = spaced if draw(st.integers(0, 9)) else not spaced
+        separators = (", ", ": ") if each else (",", ":")
+        text = json.dumps(data, separators=separators, ensure_ascii=draw(st.booleans()))
+        blocks.append(f"event: {event}\ndata: {text}\n\n".encode())
+    if draw(st.booleans()):  # the general path reports what comes after done
+        blocks.append(b"event: done\ndata: [DONE]\n\n")
+    for _ in range(draw(st.integers(0, 12))):
+        at = draw(st.integers(0, len(blocks)))
+        mid = draw(st.sampled_from(ids))
+        piece = draw(RAW_PIECES)
+        index = draw(st.integers(0, 2))
+        for _ in range(draw(st.integers(1, 4))):
+            blocks.insert(at, raw_text_delta(mid, index, piece, draw(st.booleans())))
+    return b"".join(blocks)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from deltasnap import Accumulator, InvalidJSON, JSONTooDeep, Limits
-from deltasnap.payload import shortcut
+from deltasnap import Accumulator, DeltasnapError, InvalidJSON, JSONTooDeep, Limits
+from deltasnap.payload import runs, shortcut
 from deltasnap.payload.json import loads
+
+from strategies import chunked, raw_text_delta, text_run_streams
 
 DELTA = '{"id":"msg_1","object":"thread.message.delta","delta":{"content":[{"index":0,"type":"text","text":{"value":"hi"}}]}}'  # noqa: E501
 CREATED = {
@@ -95,3 +100,73 @@ def test_max_json_depth_bounds_text_deltas(use_shortcut: bool) -> None:
     strict.feed(sse("thread.message.created", json.dumps(SHALLOW)))
     with pytest.raises(JSONTooDeep):
         strict.feed(sse("thread.message.delta", DELTA))
+
+
+def _outcome(chunks: list[bytes], limits: Limits, strict: bool, fast: bool) -> dict[str, Any]:
+    """Everything an Accumulator fed ``chunks`` quietly ends up holding (or raising)."""
+    acc = Accumulator(limits=limits, strict=strict)
+    acc._use_shortcut = fast
+    raised = None
+    try:
+        for chunk in chunks:
+            acc._feed_quietly(chunk)
+        acc.close()
+    except DeltasnapError as err:
+        raised = (type(err).__name__, str(err), err.event_number, err.byte_offset)
+    return {
+        "messages": dict(acc.messages),
+        "steps": dict(acc.run_steps),
+        "reports": list(acc.reports),
+        "counts": dict(acc.event_counts),
+        "events": [(e.number, e.event, e.offset, e.id) for e in acc.events],
+        # (bytes fed before a strict error depend on the chunking)
+        "numbers": (acc._number, acc.reducer.events_applied, raised or acc.bytes_received),
+        "ends": (acc.done, acc.truncated),
+        "raised": raised,
+    }
+
+
+LIMITS = st.builds(
+    Limits,
+    max_event_bytes=st.sampled_from([None, 200, 260, 400, 16 * 1024 * 1024]),
+    max_text_per_message=st.sampled_from([None, 8, 40, 256 * 1024 * 1024]),
+    max_kept_events=st.sampled_from([None, 3]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    stream=text_run_streams(),
+    sizes=st.lists(st.integers(0, 300), max_size=8),
+    limits=LIMITS,
+    strict=st.booleans(),
+)
+def test_chunk_scanning_equals_the_general_path(
+    stream: bytes, sizes: list[int], limits: Limits, strict: bool
+) -> None:
+    """Runs of text deltas scanned in the raw bytes (in any chunking) leave exactly what the
+    general path leaves on the whole buffer: snapshots, reports, counts, kept events, errors."""
+    general = _outcome([stream], limits, strict, fast=False)
+    assert _outcome(chunked(stream, sizes), limits, strict, fast=True) == general
+    assert _outcome([stream], limits, strict, fast=True) == general
+    one_byte = [stream[i : i + 1] for i in range(len(stream))]
+    assert _outcome(one_byte, limits, strict, fast=True) == general
+
+
+def test_chunk_scanning_groups_interleaved_runs() -> None:
+    """Four interleaved messages' text deltas are taken as one run, pieces joined per part."""
+    blocks = [raw_text_delta(f"msg_{k % 4}", 0, b"p%d" % k) for k in range(40)]
+    found = runs.scan(b"".join(blocks), 0, 1 << 40, 1 << 20)
+    assert found is not None
+    end, groups = found
+    assert end == sum(map(len, blocks))
+    assert [(g[0], g[1], g[3]) for g in groups] == [(f"msg_{m}", 0, 10) for m in range(4)]
+    assert groups[1][2] == "".join(f"p{k}" for k in range(1, 40, 4))
+
+
+def test_chunk_scanning_declines_bad_pieces() -> None:
+    """Invalid UTF-8 or a surrogate escape is not scanned: the general path reports it."""
+    assert runs.scan(raw_text_delta("m_1", 0, b"\xc3"), 0, 1 << 40, 1 << 20) is None
+    spaced = raw_text_delta("m_1", 0, b"ok", spaced=True) + raw_text_delta("m_1", 0, b"\\ud83d")
+    found = runs.scan(spaced, 0, 1 << 40, 1 << 20)
+    assert found is not None and found[1] == [("m_1", 0, "ok", 1)]

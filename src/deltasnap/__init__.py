@@ -178,7 +178,7 @@ from ._sources import (
     accumulate,
 )
 from ._summary import summarize
-from ._version import __version__
+from ._version import installed_version as _installed_version
 from .merge.reports import Reports, UpdateKind
 from .merge.views import (
     RunStepsView,
@@ -362,3 +362,10 @@ __all__ = [
     "text_deltas",
     "unstructure",
 ]
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the installed metadata on first access (not at import)."""
+    if name == "__version__":
+        return _installed_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,7 +22,7 @@ from ._limits import UNLIMITED, Limits
 from ._reducer import MessagesView, Reducer, Report, Update
 from .merge.reports import Reports
 from .merge.views import RunStepsView, RunsView, RunView
-from .payload import shortcut
+from .payload import runs, shortcut
 from .payload.json import check_depth, loads
 from .sse.decoder import SSEDecoder
 
@@ -234,6 +234,10 @@ class Accumulator:
         lifecycle = self._lifecycle
         lifecycle.quiet = quiet
         listening = lifecycle.listener is not None and not quiet
+        # Quiet (nobody reads the updates): the decoder stops in front of each run of text
+        # deltas, which is scanned in the raw bytes and applied part by part (``_scan_run``).
+        if quiet and self._use_shortcut:
+            decoder._hold = runs.CANDIDATE
         try:
             while True:
                 try:
@@ -246,7 +250,13 @@ class Accumulator:
                     self._fault(err)
                     continue
                 if not ready:
-                    return updates
+                    stopped = decoder._stopped() if decoder._hold else None
+                    if stopped is None:
+                        return updates
+                    buf, pos, boundary = stopped
+                    if not (boundary and self._shortcut_on() and self._scan_run(buf, pos)):
+                        decoder._release = True
+                    continue
                 # Events are popped one at a time: if one raises (strict mode), the rest stay
                 # queued in the decoder for the next call.
                 popleft = ready.popleft
@@ -285,9 +295,39 @@ class Accumulator:
                         self._fault(err)
                     fast = self._shortcut_on()
         finally:
+            decoder._hold = b""
             lifecycle.quiet = False
             if fast_deltas:
                 self.event_counts[MESSAGE_DELTA] += fast_deltas
+
+    def _scan_run(self, buf: bytes, pos: int) -> bool:
+        """Apply the run of plain text deltas the decoder stopped at, as far as the text-delta
+        shortcut would take each of its events; False if it takes none of them."""
+        store = self.reducer._messages
+        limit = self.limits.max_event_bytes
+        endpos = len(buf)
+        while True:
+            run = runs.scan(buf, pos, endpos, UNLIMITED if limit is None else limit)
+            if run is None:
+                return False
+            end, groups = run
+            for message_id, index, text, _ in groups:
+                if not store.takes_text_run(message_id, index, len(text)):
+                    # the run ends before this part's first event: the general path decides it
+                    endpos = runs.first_event(buf, pos, end, message_id, index)
+                    break
+            else:
+                break
+            if endpos == pos:
+                return False
+        count = 0
+        for message_id, index, text, events in groups:
+            store.text_run(message_id, index, text, events)
+            count += events
+        self._decoder._consumed(end, count)
+        self._number += count
+        self.event_counts[MESSAGE_DELTA] += count
+        return True
 
     def _decode(
         self, number: int, event: str, raw: str, sse_id: str | None, offset: int

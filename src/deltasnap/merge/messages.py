@@ -150,6 +150,27 @@ class MessageStore(Lifecycle[MessageState]):
                 self.touched(state)
         return True
 
+    def takes_text_run(self, message_id: str, index: int, length: int) -> bool:
+        """Whether ``text_delta`` would take every piece of a run adding ``length`` characters
+        to one part (checked before any of a scanned run is applied)."""
+        state = self.states.get(message_id)
+        if state is None or type(state.parts.get(index)) is not TextPart:
+            return False
+        return state.text + length <= self.ctx.bounds.text
+
+    def text_run(self, message_id: str, index: int, text: str, count: int) -> None:
+        """Apply ``count`` text deltas of one part at once (their pieces joined in ``text``):
+        the same state as ``text_delta`` on each. ``takes_text_run`` said yes."""
+        state = self.states[message_id]
+        part = cast(TextPart, state.parts[index])
+        self.ctx.events_applied += count
+        if text:
+            state.text += len(text)
+            part.buffer.append(text)
+            state.changed(part)
+            if self.ctx.watchers:
+                self.touched(state)
+
 
 def _merge_text(
     part: TextPart,

@@ -25,7 +25,10 @@ never rescanned across chunks: an incomplete last line waits in a ``bytearray`` 
 and is joined with the rest of its line once.  Lines are parsed by bytes prefix (``data: ``,
 ``event:``) before any decoding, and ``event:`` lines are cached by their raw bytes.  Decoded
 events wait as plain tuples; ``next_event()`` builds the ``ServerSentEvent``, while the package's
-own Accumulator takes the tuples in bulk (``_take()``) and never builds one.
+own Accumulator takes the tuples in bulk (``_take()``) and never builds one. When it is not asked
+for updates, it also sets ``_hold``: splitting then stops in front of each event that starts with
+those bytes (see ``_stopped()``), so that it can take a whole run of text deltas straight from the
+undecoded buffer (``_consumed()``; see ``payload/runs.py``) or let the decoder go on.
 """
 
 from __future__ import annotations
@@ -172,6 +175,38 @@ class SSEDecoder(EventBuilder):
                     self._error = None
                     raise error
         return ready
+
+    def _stopped(self) -> tuple[bytes, int, bool] | None:
+        """(buffer, position, whether it is an event boundary with nothing pending) when decoding
+        stopped in front of an event that starts with the ``_hold`` bytes, else None. At a
+        boundary the caller may take whole events from there (``_consumed``); either way it
+        may let the decoder go on (``_release = True``)."""
+        raw, pos = self._raw, self._raw_pos
+        if pos >= len(raw) or not self._hold or self._inbox:
+            return None
+        boundary = not (
+            self._off != self._event_start
+            or self._tail
+            or self._groups
+            or self._it is not NO_LINES
+            or self._skipping
+            or self._held
+            or self._bom is not None
+            or self._skip_lf
+            or self._error is not None
+            or self._ready
+            or self._data
+        )
+        return raw, pos, boundary
+
+    def _consumed(self, end: int, count: int) -> None:
+        """The caller took ``count`` whole events, the held buffer up to ``end``."""
+        size = end - self._raw_pos
+        self._raw_pos = end
+        self._off += size
+        self._event_start = self._off
+        self._limit_end = self._off + self._limit
+        self._number += count
 
     def _drain(self) -> list[ServerSentEvent]:
         """Every event that is complete (feed() and close())."""

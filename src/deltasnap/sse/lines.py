@@ -29,9 +29,13 @@ class LineSplitter:
         "_final",
         "_groups",
         "_held",
+        "_hold",
         "_inbox",
         "_it",
         "_off",
+        "_raw",
+        "_raw_pos",
+        "_release",
         "_sep",
         "_skip_lf",
         "_tail",
@@ -62,6 +66,14 @@ class LineSplitter:
         self._final = False
         # Stream offset where the next unprocessed line (or the incomplete tail) starts.
         self._off = 0
+        # The inbox joined, of which ``_raw[_raw_pos:]`` is not split yet. While ``_hold`` is
+        # not empty, splitting stops in front of each event after a blank line that starts
+        # with those bytes (for a caller that scans runs of such events itself: see the
+        # decoder's ``_stopped``), until ``_release`` is set.
+        self._raw = b""
+        self._raw_pos = 0
+        self._hold = b""
+        self._release = False
 
     # -- hooks for the event builder ---------------------------------------------------------
 
@@ -107,12 +119,36 @@ class LineSplitter:
                 return True
             if self._tail and not self._tail_allowed():
                 return False
-            inbox = self._inbox
-            if not inbox:
+            chunk = self._next_chunk()
+            if chunk is None:
                 return False
-            chunk = inbox[0] if len(inbox) == 1 else b"".join(inbox)
-            inbox.clear()
             self._split(chunk)
+
+    def _next_chunk(self) -> bytes | None:
+        """The next input to split: all of it, or (holding) up to the next held event."""
+        inbox = self._inbox
+        raw, pos = self._raw, self._raw_pos
+        if inbox:
+            if pos < len(raw):
+                inbox.insert(0, raw[pos:])
+            raw = inbox[0] if len(inbox) == 1 else b"".join(inbox)
+            inbox.clear()
+            pos = 0
+        elif pos >= len(raw):
+            return None
+        if not self._hold:
+            self._raw = b""
+            self._raw_pos = 0
+            return raw[pos:] if pos else raw
+        hold = self._hold
+        if not self._release and raw.startswith(hold, pos):
+            self._raw, self._raw_pos = raw, pos
+            return None
+        self._release = False
+        found = raw.find(b"\n\n" + hold, pos)
+        end = len(raw) if found < 0 else found + 2
+        self._raw, self._raw_pos = raw, end
+        return raw[pos:end]
 
     def _split(self, chunk: bytes) -> None:
         """Split a chunk into complete lines (queued in groups) and a new incomplete tail."""

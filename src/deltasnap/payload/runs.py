@@ -1,0 +1,138 @@
+"""Chunk-level scanning: a run of consecutive plain text-delta events in raw SSE bytes.
+
+A stream is mostly ``thread.message.delta`` events that each carry one plain text piece for one
+content part, written the same way every time. ``scan`` matches a whole run of such events in
+the undecoded buffer with one regex call (no per-event Python object), then collects the pieces
+per message and content part (one ``findall`` per part), so the caller can apply each part's
+pieces at once. The events must be written exactly as ``event: thread.message.delta`` then
+``data: `` and the JSON of ``shortcut``'s shape, compact or Python-spaced, each ending in LF LF;
+anything else ends the run and is left to the decoder and the general path.
+
+Equal to decoding each event: pieces and ids must be valid UTF-8 (checked on the joined bytes
+with an ASCII separator, so each piece is checked on its own), escapes are whole (no lone
+backslash ends a piece) and never surrogates (which could pair across pieces), so the joined
+text is exactly the concatenation of the pieces. Linear: every repetition is possessive or
+atomic, so no input makes a pattern backtrack.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
+from operator import itemgetter
+
+__all__ = ["CANDIDATE", "Group", "first_event", "scan"]
+
+#: How every event this module reads starts (the decoder stops in front of these).
+CANDIDATE = b"event: thread.message.delta\ndata: {"
+
+_ID = rb'[^"\\\x00-\x1f]*+'
+_INDEX = rb"(?:0|[1-9][0-9]{0,8})"
+# a JSON string body: no control characters, whole escapes, no surrogate \u escapes
+_VALUE = (
+    rb'(?:[^"\\\x00-\x1f]++|\\["\\/bfnrt]'
+    rb"|\\u(?:[0-9a-cA-Ce-fE-F][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}))*+"
+)
+# above this many parts in one run, pieces are grouped in Python instead of one findall each
+_MAX_PASSES = 8
+
+#: One part's pieces in a run: (message id, content index, joined text, number of events).
+Group = tuple[str, int, str, int]
+
+
+class _Style:
+    """The patterns for one way of writing the JSON (compact or Python's spaced default)."""
+
+    def __init__(self, comma: bytes, colon: bytes) -> None:
+        self.head = CANDIDATE + b'"id"' + colon + b'"'
+        self.middle = (
+            b'","object"'.replace(b",", comma)
+            + colon
+            + b'"thread.message.delta"'
+            + comma
+            + b'"delta"'
+            + colon
+            + b"{"
+            + b'"content"'
+            + colon
+            + b"[{"
+            + b'"index"'
+            + colon
+        )
+        self.before_value = (
+            comma + b'"type"' + colon + b'"text"' + comma + b'"text"' + colon + b"{"
+        ) + (b'"value"' + colon + b'"')
+        self.end = b'"}}]}}\n\n'
+        head, mid, before, end = map(
+            re.escape, (self.head, self.middle, self.before_value, self.end)
+        )
+        key = _ID + mid + _INDEX
+        self.run = re.compile(b"(?>" + head + key + before + _VALUE + end + b")+").match
+        self.pairs = re.compile(head + b"(" + key + b")" + before + b"(" + _VALUE + b")" + end)
+        self.for_key = lru_cache(maxsize=64)(self._for_key)
+
+    def _for_key(self, key: bytes) -> re.Pattern[bytes]:
+        """The pattern of one part's events, capturing the piece."""
+        fixed = re.escape(self.head + key + self.before_value)
+        return re.compile(fixed + b"(" + _VALUE + b")" + re.escape(self.end))
+
+
+_STYLES = (_Style(b",", b":"), _Style(b", ", b": "))
+_first = itemgetter(0)
+_second = itemgetter(1)
+
+
+def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[Group]] | None:
+    """The run of plain text deltas at ``buf[pos:]`` (not past ``endpos``; none of its events
+    more than ``max_event`` bytes without its blank line): where it ends and its pieces per part
+    in order of first appearance; None if no such event starts at ``pos`` or a piece is not what
+    the general path would accept as is (bad UTF-8)."""
+    style = _STYLES[0] if buf.startswith(_STYLES[0].head, pos) else _STYLES[1]
+    match = style.run(buf, pos, endpos)
+    if match is None:
+        return None
+    end = match.end()
+    pairs = style.pairs.findall(buf, pos, end)
+    keys: dict[bytes, None] = dict.fromkeys(map(_first, pairs))
+    fixed = len(style.head) + len(style.before_value) + len(style.end) - 1
+    if end - pos - 1 > max_event and (
+        fixed + max(map(len, keys)) + max(map(len, map(_second, pairs))) > max_event
+    ):
+        # some event is too large: the run ends before the first one
+        for found in style.pairs.finditer(buf, pos, end):
+            if found.end() - found.start() - 1 > max_event:
+                return scan(buf, pos, found.start(), max_event) if found.start() > pos else None
+    pieces: dict[bytes, list[bytes]]
+    if len(keys) == 1:
+        pieces = {pairs[0][0]: list(map(_second, pairs))}
+    elif len(keys) <= _MAX_PASSES:
+        pieces = {key: style.for_key(key).findall(buf, pos, end) for key in keys}
+    else:
+        pieces = {key: [] for key in keys}
+        for key, value in pairs:
+            pieces[key].append(value)
+    groups: list[Group] = []
+    for key, values in pieces.items():
+        try:
+            message_id = key[: key.index(b'"')].decode()
+            text = b"\n".join(values).decode()
+        except UnicodeDecodeError:
+            return None  # the general path reports it
+        if len(values) > 1:
+            text = text.replace("\n", "")
+        if "\\" in text:
+            text = _scanstring(f'"{text}"', 1)[0]
+        groups.append((message_id, int(key[key.rindex(b":") + 1 :]), text, len(values)))
+    return end, groups
+
+
+def first_event(buf: bytes, pos: int, endpos: int, message_id: str, index: int) -> int:
+    """Where the first event of part (``message_id``, ``index``) starts in a scanned run."""
+    for style in _STYLES:
+        if buf.startswith(style.head, pos):
+            key = message_id.encode() + style.middle + str(index).encode()
+            found = style.for_key(key).search(buf, pos, endpos)
+            if found is not None:
+                return found.start()
+    return pos  # pragma: no cover - the group came from this run
