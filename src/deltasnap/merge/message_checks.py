@@ -24,7 +24,7 @@ from .._errors import (
 from .._limits import Bounds, Limits
 from .keyed import ANNOTATION, CONTENT_PART, Typed
 from .message_state import MessageState, TextPart
-from .rules import ANNOTATION_STREAMED
+from .rules import ANNOTATION_FIELDS, ANNOTATION_STREAMED, Schema
 from .values import check_whole_list, type_name
 
 __all__ = ["ContentPlan", "check_content", "check_message"]
@@ -120,37 +120,18 @@ def _check_annotations(
     return added
 
 
-# The field types of the annotation deltas deltasnap knows (rules as data); a field may be
-# absent or null, unknown fields pass, and bool is not accepted as an int.
-_Schema = dict[str, "type | _Schema"]
-ANNOTATION_FIELDS: dict[str, _Schema] = {
-    "file_citation": {
-        "text": str,
-        "start_index": int,
-        "end_index": int,
-        "file_citation": {"file_id": str, "quote": str},
-    },
-    "file_path": {"text": str, "start_index": int, "end_index": int, "file_path": {"file_id": str}},
-    "url_citation": {
-        "text": str,
-        "start_index": int,
-        "end_index": int,
-        "url_citation": {"url": str, "title": str},
-    },
-}
-
-
-def _check_fields(obj: Mapping[str, Any], schema: _Schema, path: str) -> None:
+def _check_fields(obj: Mapping[str, Any], schema: Schema, path: str) -> None:
     for key, want in schema.items():
         value = obj.get(key)
         if value is None:
             continue
-        if isinstance(want, dict):
-            if type(value) is not dict:
-                raise DeltaError(f"{path}{key} must be an object, got {type_name(value)}")
+        if isinstance(want, type):
+            if type(value) is not want:
+                raise DeltaError(f"{path}{key} must be {want.__name__}, got {type_name(value)}")
+        elif type(value) is not dict:
+            raise DeltaError(f"{path}{key} must be an object, got {type_name(value)}")
+        else:
             _check_fields(value, want, f"{path}{key}.")
-        elif type(value) is not want:
-            raise DeltaError(f"{path}{key} must be {want.__name__}, got {type_name(value)}")
 
 
 def check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> int:
