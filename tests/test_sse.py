@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deltasnap._errors import DecodeError, DeltasnapError, EventTooLarge
-from deltasnap._sse import ServerSentEvent, SSEDecoder
+from deltasnap.sse.decoder import ServerSentEvent, SSEDecoder
 from deltasnap.sse.events import MAX_RETRY
 
 from conftest import STREAMS_DIR

@@ -18,9 +18,9 @@ from ._errors import (
 from ._feeding import aiter_updates, iter_updates
 from ._lifecycle import Lifecycle
 from ._limits import UNLIMITED, Limits
-from ._reducer import MessagesView, Reducer, Report, Update
-from .merge.reports import Reports
-from .merge.views import RunStepsView, RunsView, RunView
+from ._reducer import Reducer
+from .merge.reports import Report, Reports, Update
+from .merge.views import MessagesView, RunStepsView, RunsView, RunView
 from .payload import shortcut
 from .payload.json import check_depth, loads
 from .sse.decoder import SSEDecoder

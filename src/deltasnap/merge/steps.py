@@ -16,7 +16,12 @@ from .step_checks import DetailsPlan, check_details, check_step
 from .step_state import StepState, ToolCall, bare_step, state_from_step
 from .values import differences, merge_into, type_name
 
-__all__ = ["StepStore"]
+__all__ = ["STEP_EVENTS", "StepStore"]
+
+STEP_EVENTS = tuple(
+    f"thread.run.step.{s}"
+    for s in ("created", "in_progress", "delta", "completed", "failed", "cancelled", "expired")
+)
 
 _TYPE = frozenset({"type"})
 _TYPE_CALLS = frozenset({"type", "tool_calls"})
