@@ -17,7 +17,7 @@ from ._errors import (
 )
 from ._feeding import aiter_updates, iter_updates
 from ._lifecycle import Lifecycle
-from ._limits import UNLIMITED, Limits
+from ._limits import KEPT_EVENTS, UNLIMITED, Limits
 from ._reducer import Reducer
 from .merge.reports import Report, Reports, Update
 from .merge.views import MessagesView, RunStepsView, RunsView, RunView
@@ -332,8 +332,8 @@ class Accumulator:
             self.events.append(event)
             return
         if not self.events_not_kept:
-            limit = self.limits.max_kept_events
-            reason = f"events from this one on are applied but not kept (max_kept_events={limit})"
+            limit = KEPT_EVENTS.of(self.limits)
+            reason = f"events from this one on are applied but not kept ({limit})"
             self._report("events_not_kept", reason, event.number)
         self.events_not_kept += 1
 

@@ -17,15 +17,13 @@ from .._errors import (
     DeltaError,
     DeltasnapError,
     TextTooLong,
-    TooManyAnnotations,
-    TooManyParts,
     ValidationError,
 )
-from .._limits import Bounds, Limits
+from .._limits import TEXT, Bounds, Limits
 from .keyed import ANNOTATION, CONTENT_PART, Typed
 from .message_state import MessageState, TextPart
 from .rules import ANNOTATION_FIELDS, ANNOTATION_STREAMED, Schema
-from .values import check_whole_list, type_name
+from .values import type_name
 
 __all__ = ["ContentPlan", "check_content", "check_message"]
 
@@ -72,8 +70,7 @@ def check_content(
                 structure(item, m.ContentDelta)
             if text > bounds.text:
                 raise TextTooLong(
-                    "the message's streamed text would be longer than "
-                    f"max_text_per_message={limits.max_text_per_message}"
+                    f"the message's streamed text would be longer than {TEXT.of(limits)}"
                 )
         except ValidationError as err:
             raise DeltaError(f"bad {kind} delta: {err.reason}").located(
@@ -141,12 +138,7 @@ def check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> in
     content = data.get("content")
     if type(content) is not list or not content:
         return 0
-    check_whole_list(
-        len(content),
-        "a message",
-        (TooManyParts, "content parts", bounds.parts, "max_parts_per_message"),
-        ("content", bounds.content_index, "max_content_index", "content_index"),
-    )
+    CONTENT_PART.check_whole(len(content), "a message", bounds)
     text = 0
     for index, block in enumerate(content):
         if type(block) is not dict:
@@ -159,21 +151,12 @@ def check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> in
             annotations = inner.get("annotations")
             if type(annotations) is not list or not annotations:
                 continue
-            check_whole_list(
-                len(annotations),
-                "a text part",
-                (TooManyAnnotations, "annotations", bounds.annotations, "max_annotations_per_part"),
-                ("annotation", bounds.annotation_index, "max_annotation_index", "annotation_index"),
-                content_index=index,
-            )
+            ANNOTATION.check_whole(len(annotations), "a text part", bounds, content_index=index)
             for ann in annotations:
                 if type(ann) is dict:
                     text += _length(ann.get(ANNOTATION_STREAMED))
     if text > bounds.text:
-        raise TextTooLong(
-            f"a message with {text} characters of text, above "
-            f"max_text_per_message={limits.max_text_per_message}"
-        )
+        raise TextTooLong(f"a message with {text} characters of text, above {TEXT.of(limits)}")
     return text
 
 

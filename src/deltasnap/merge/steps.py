@@ -9,7 +9,8 @@ import attrs
 
 from .. import _run_models as rm
 from .._converter import structure, unstructure
-from .._errors import DeltaError, TooManySteps
+from .._errors import DeltaError
+from .._limits import STEPS
 from .lifecycle import Lifecycle
 from .reports import Report, Update, UpdateKind
 from .step_checks import DetailsPlan, check_details, check_step
@@ -34,8 +35,7 @@ class StepStore(Lifecycle[StepState]):
     children = "step_details"
     children_words = "step details"
     update_prefix = "step"
-    too_many = TooManySteps
-    count_limit = "max_steps"
+    count = STEPS
 
     def count_bound(self) -> int:
         return self.ctx.bounds.steps
