@@ -223,14 +223,19 @@ converter.register_unstructure_hook_func(_is_tuple, lambda value: [unstructure(v
 # ------------------------------------------------------------------------ union hooks
 
 
+def _kind_of(value: Any) -> str:
+    """The ``type`` of a tagged JSON object (raise unless ``value`` is one)."""
+    if not isinstance(value, dict):
+        raise _fail("", f"expected object, got {_type_name(value)}")
+    kind = value.get("type")
+    if type(kind) is not str:
+        raise _fail("type", f"expected str, got {_type_name(kind)}")
+    return kind
+
+
 def _union_hook(table: dict[str, type], unknown: type) -> Callable[[Any, Any], Any]:
     def hook(value: Any, _: Any) -> Any:
-        if not isinstance(value, dict):
-            raise _fail("", f"expected object, got {_type_name(value)}")
-        kind = value.get("type")
-        if type(kind) is not str:
-            raise _fail("type", f"expected str, got {_type_name(kind)}")
-        return converter.structure(value, table.get(kind, unknown))
+        return converter.structure(value, table.get(_kind_of(value), unknown))
 
     return hook
 
@@ -336,11 +341,7 @@ def _unknown_structure_factory(cls: type) -> Callable[[Any, Any], Any]:
     indexed = "index" in attrs.fields_dict(cls)
 
     def hook(value: Any, _: Any) -> Any:
-        if not isinstance(value, dict):
-            raise _fail("", f"expected object, got {_type_name(value)}")
-        kind = value.get("type")
-        if type(kind) is not str:
-            raise _fail("type", f"expected str, got {_type_name(kind)}")
+        kind = _kind_of(value)
         if indexed:
             index = value.get("index")
             if not isinstance(index, int) or isinstance(index, bool):
