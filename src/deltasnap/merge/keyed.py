@@ -10,11 +10,11 @@ from typing import Any, Protocol
 import attrs
 
 from .. import _limits as lim
-from .._errors import ContentTypeMismatch, DeltaError, IndexTooLarge, LimitExceeded
+from .._errors import ContentTypeMismatch, DeltaError, IndexTooLarge, LimitExceeded, TextTooLong
 from .._limits import Bounds, Limit, Limits
 from .values import check_index, short, type_name
 
-__all__ = ["ANNOTATION", "CONTENT_PART", "OUTPUT", "TOOL_CALL", "Level", "Typed"]
+__all__ = ["ANNOTATION", "CONTENT_PART", "OUTPUT", "TOOL_CALL", "Level", "Typed", "check_text"]
 
 
 class Typed(Protocol):
@@ -151,3 +151,16 @@ OUTPUT = Level(
     lim.OUTPUT_INDEX,
     lim.OUTPUTS,
 )
+
+
+def check_text(text: int, bounds: Bounds, limits: Limits, holder: str, whole: bool = False) -> None:
+    """Raise TextTooLong when a ``holder`` ("message", "step") would hold more streamed text than
+    the limit: after a delta, or (``whole``) as a whole object."""
+    if text > bounds.text:
+        if whole:
+            raise TextTooLong(
+                f"a {holder} with {text} characters of text, above {lim.TEXT.of(limits)}"
+            )
+        raise TextTooLong(
+            f"the {holder}'s streamed text would be longer than {lim.TEXT.of(limits)}"
+        )

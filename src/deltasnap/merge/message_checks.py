@@ -16,11 +16,10 @@ from .._converter import structure
 from .._errors import (
     DeltaError,
     DeltasnapError,
-    TextTooLong,
     ValidationError,
 )
-from .._limits import TEXT, Bounds, Limits
-from .keyed import ANNOTATION, CONTENT_PART, Typed
+from .._limits import Bounds, Limits
+from .keyed import ANNOTATION, CONTENT_PART, Typed, check_text
 from .message_state import MessageState, TextPart
 from .rules import ANNOTATION_FIELDS, ANNOTATION_STREAMED, Schema
 from .values import type_name
@@ -68,10 +67,7 @@ def check_content(
                 text += _streamed("refusal", item.get("refusal"))
             else:
                 structure(item, m.ContentDelta)
-            if text > bounds.text:
-                raise TextTooLong(
-                    f"the message's streamed text would be longer than {TEXT.of(limits)}"
-                )
+            check_text(text, bounds, limits, "message")
         except ValidationError as err:
             raise DeltaError(f"bad {kind} delta: {err.reason}").located(
                 content_index=index
@@ -155,8 +151,7 @@ def check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> in
             for ann in annotations:
                 if type(ann) is dict:
                     text += _length(ann.get(ANNOTATION_STREAMED))
-    if text > bounds.text:
-        raise TextTooLong(f"a message with {text} characters of text, above {TEXT.of(limits)}")
+    check_text(text, bounds, limits, "message", whole=True)
     return text
 
 

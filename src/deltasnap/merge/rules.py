@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from typing import TypeAlias
+from typing import TypeAlias, get_args
 
 import attrs
 
@@ -138,8 +138,8 @@ def _schema(model: builtins.type) -> dict[str, builtins.type | Schema]:
         name = field.alias or field.name
         if name in _NOT_CHECKED:
             continue
-        base = str(field.type).split("|")[0].strip().strip("'\"")
-        scalar = _SCALARS.get(base)
+        base = _base(field.type)
+        scalar = _SCALARS.get(base.__name__ if isinstance(base, type) else str(base))
         schema[name] = scalar if scalar is not None else _schema(_resolve(base))
     return schema
 
@@ -158,7 +158,7 @@ def _check_rules() -> None:
             if rule.obj is not None:
                 assert rule.obj in names, f"{model.__name__} has no {rule.obj!r} object"
                 inner = _field_type(model, rule.obj)
-                where = inner if isinstance(inner, type) else _resolve(inner)
+                where = _resolve(inner)
             for field in (rule.streamed, rule.children):
                 if field is not None:
                     assert field in _field_names(where), f"{where.__name__} has no {field!r}"
@@ -169,9 +169,22 @@ def _check_rules() -> None:
                 assert not missing, f"{model.__name__} lacks the delta fields {sorted(missing)}"
 
 
+def _base(annotation: object) -> object:
+    """An annotation without its ``| None``: a type, or a name while annotations are strings
+    (until something such as ``attrs.resolve_types`` resolves them)."""
+    if isinstance(annotation, str):
+        return annotation.split("|")[0].strip().strip("'\"")
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return args[0] if args else annotation
+
+
 def _resolve(annotation: object) -> type:
-    """The attrs class a string annotation like ``"Text"`` or ``"ImageFile | None"`` names."""
-    name = str(annotation).split("|")[0].strip().strip("'\"")
+    """The attrs class an annotation like ``"Text"``, ``"ImageFile | None"`` or ``Text | None``
+    names."""
+    base = _base(annotation)
+    if isinstance(base, type) and attrs.has(base):
+        return base
+    name = str(base)
     for module in (m, rm):
         found = getattr(module, name, None)
         if isinstance(found, type) and attrs.has(found):

@@ -16,11 +16,10 @@ from .._errors import (
     ContentTypeMismatch,
     DeltaError,
     DeltasnapError,
-    TextTooLong,
     ValidationError,
 )
-from .._limits import TEXT, Bounds, Limits
-from .keyed import OUTPUT, TOOL_CALL, Typed
+from .._limits import Bounds, Limits
+from .keyed import OUTPUT, TOOL_CALL, Typed, check_text
 from .rules import OUTPUT_STREAMED
 from .step_state import CALL_RULES, StepState, ToolCall
 from .values import short, type_name
@@ -85,10 +84,7 @@ def check_details(
                     f"tool call {index}: bad {call_kind} delta: {err.reason}"
                 ) from None
             text += streamed_length(call_kind, item)
-            if text > bounds.text:
-                raise TextTooLong(
-                    f"the step's streamed text would be longer than {TEXT.of(limits)}"
-                )
+            check_text(text, bounds, limits, "step")
         except DeltasnapError as err:
             raise err.located(tool_call_index=index) from None
     return DetailsPlan(kind, details, text)
@@ -152,6 +148,5 @@ def check_step(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> int:
         for out in outputs:
             if type(out) is dict:
                 text += output_length(out)
-    if text > bounds.text:
-        raise TextTooLong(f"a run step with {text} characters of text, above {TEXT.of(limits)}")
+    check_text(text, bounds, limits, "run step", whole=True)
     return text
