@@ -40,9 +40,9 @@ from deltasnap import (
     structure,
     unstructure,
 )
-from deltasnap._json import check_depth, loads
 from deltasnap._limits import MAX_JSON_DEPTH
 from deltasnap._models import Message
+from deltasnap.payload.json import check_depth, loads
 
 from conftest import JoinCounter
 from strategies import code_delta, function_delta, run_event, step_created, step_delta

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import openai
 import pytest
 
 import deltasnap
@@ -150,7 +151,6 @@ def test_http_error_status_raises_server_error() -> None:
 @pytest.fixture
 def openai_client(server: ReplayServer) -> Any:
     """The real openai client pointed at the local server."""
-    openai = pytest.importorskip("openai")
     return openai.OpenAI(api_key="test", base_url=server.base_url, max_retries=0, timeout=10)
 
 

@@ -4,7 +4,9 @@ built here the way ``pip install .`` builds it."""
 from __future__ import annotations
 
 import email
+import importlib
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -108,3 +110,38 @@ def test_version_from_a_source_tree() -> None:
     assert isinstance(deltasnap.__version__, str)
     assert deltasnap.__version__ == _version.__version__
     assert "__version__" in deltasnap.__all__
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("deltasnap._merge", "deltasnap.merge.reports"),
+        ("deltasnap._merge", "deltasnap.merge.views"),
+        ("deltasnap._steps", "deltasnap.merge.views"),
+        ("deltasnap._steps", "deltasnap.merge.steps"),
+        ("deltasnap._steps", "deltasnap.merge.runs"),
+        ("deltasnap._sse", "deltasnap.sse.decoder"),
+        ("deltasnap._json", "deltasnap.payload.json"),
+        ("deltasnap._reducer", "deltasnap.merge.reports"),
+        ("deltasnap._reducer", "deltasnap.merge.views"),
+        ("deltasnap._sources", "deltasnap._feeding"),
+    ],
+)
+def test_old_private_paths_still_re_export(old: str, new: str) -> None:
+    """The old module paths (kept as shims) give the very objects of their new homes."""
+    old_module, new_module = importlib.import_module(old), importlib.import_module(new)
+    shared = set(old_module.__all__) & set(getattr(new_module, "__all__", ()))
+    assert shared
+    for name in shared:
+        assert getattr(old_module, name) is getattr(new_module, name), name
+
+
+def test_package_code_imports_no_shim() -> None:
+    """Nothing inside src/deltasnap or tests imports the shim modules: they serve users only."""
+    shims = ("_merge", "_steps", "_sse", "_json")
+    pattern = re.compile(r"(from|import)\s+(deltasnap|\.+)\.?(" + "|".join(shims) + r")\b(?!\.)")
+    for path in [*(ROOT / "src" / "deltasnap").rglob("*.py"), *(ROOT / "tests").glob("*.py")]:
+        if path.stem in shims or path.name == "test_packaging.py":
+            continue
+        found = pattern.search(path.read_text(encoding="utf-8"))
+        assert found is None, f"{path.relative_to(ROOT)} imports {found and found.group(0)}"

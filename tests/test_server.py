@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import httpx
+import openai
 import pytest
 
 import deltasnap
@@ -69,8 +70,8 @@ def post_run(client: httpx.Client, srv: ReplayServer, thread_id: str = "thread_1
 
 @pytest.fixture(scope="session")
 def sdk() -> ModuleType:
-    """The openai package (the SDK tests are skipped without it)."""
-    return pytest.importorskip("openai")
+    """The openai package (installed by the test extra)."""
+    return openai
 
 
 @pytest.fixture(scope="session")

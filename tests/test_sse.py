@@ -15,15 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deltasnap._errors import DecodeError, DeltasnapError, EventTooLarge
-from deltasnap._sse import ServerSentEvent, SSEDecoder
+from deltasnap.sse.decoder import ServerSentEvent, SSEDecoder
 from deltasnap.sse.events import MAX_RETRY
 
-STREAMS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "streams"
-SSE_FILES = sorted(STREAMS.glob("*.sse")) if STREAMS.is_dir() else []
+from conftest import STREAMS_DIR
+
+SSE_FILES = sorted(STREAMS_DIR.glob("*.sse"))
 BOM = b"\xef\xbb\xbf"
-
-needs_streams = pytest.mark.skipif(not SSE_FILES, reason="reference streams not available")
-
 
 # ---------------------------------------------------------------------------------------------
 # Reusable hypothesis strategies (to move to tests/strategies.py)
@@ -858,7 +856,6 @@ def test_close_can_be_retried_after_an_error() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@needs_streams
 @pytest.mark.parametrize("path", SSE_FILES, ids=[p.stem for p in SSE_FILES])
 def test_reference_capture_matches_model(path: Path) -> None:
     """Each reference capture decodes like the reference model and ends with done/[DONE]."""
@@ -870,7 +867,6 @@ def test_reference_capture_matches_model(path: Path) -> None:
     assert all(e.event.startswith("thread.") for e in events[:-1])
 
 
-@needs_streams
 @pytest.mark.parametrize("path", SSE_FILES, ids=[p.stem for p in SSE_FILES])
 def test_reference_capture_one_byte_at_a_time(path: Path) -> None:
     """Feeding a reference capture one byte at a time gives the same events."""
@@ -878,7 +874,6 @@ def test_reference_capture_one_byte_at_a_time(path: Path) -> None:
     assert outcomes(data[i : i + 1] for i in range(len(data))) == outcomes([data])
 
 
-@needs_streams
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_reference_captures_any_chunking(data: st.DataObject) -> None:

@@ -85,12 +85,7 @@ from ._models import (
     URLCitationDelta,
     URLCitationDeltaAnnotation,
 )
-from ._reducer import (
-    MessagesView,
-    Reducer,
-    Report,
-    Update,
-)
+from ._reducer import Reducer
 from ._run_models import (
     ActivitiesStepDetails,
     ActivitiesStepDetailsDelta,
@@ -179,8 +174,9 @@ from ._sources import (
 )
 from ._summary import summarize
 from ._version import installed_version as _installed_version
-from .merge.reports import Reports, UpdateKind
+from .merge.reports import Report, Reports, Update, UpdateKind
 from .merge.views import (
+    MessagesView,
     RunStepsView,
     RunsView,
     RunView,

@@ -18,10 +18,10 @@ from ._errors import (
 )
 from ._feeding import aiter_updates, iter_updates
 from ._lifecycle import Lifecycle
-from ._limits import UNLIMITED, Limits
-from ._reducer import MessagesView, Reducer, Report, Update
-from .merge.reports import Reports
-from .merge.views import RunStepsView, RunsView, RunView
+from ._limits import KEPT_EVENT_BYTES, KEPT_EVENTS, UNLIMITED, Limits
+from ._reducer import Reducer
+from .merge.reports import Report, Reports, Update
+from .merge.views import MessagesView, RunStepsView, RunsView, RunView
 from .payload import runs, shortcut
 from .payload.json import check_depth, loads
 from .sse.decoder import SSEDecoder
@@ -395,11 +395,8 @@ class Accumulator:
                 self.events.append(event)
                 return
         if not self.events_not_kept:
-            if len(self.events) < self._max_kept:
-                bound = f"max_kept_event_bytes={self.limits.max_kept_event_bytes}"
-            else:
-                bound = f"max_kept_events={self.limits.max_kept_events}"
-            reason = f"events from this one on are applied but not kept ({bound})"
+            row = KEPT_EVENT_BYTES if len(self.events) < self._max_kept else KEPT_EVENTS
+            reason = f"events from this one on are applied but not kept ({row.of(self.limits)})"
             self._report("events_not_kept", reason, event.number)
         self.events_not_kept += 1
 

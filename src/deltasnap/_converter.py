@@ -12,6 +12,7 @@ import cattrs
 from . import _models as m
 from . import _run_models as rm
 from ._errors import ValidationError
+from ._plain import CONTAINERS, acyclic, copy_json
 
 __all__ = ["converter", "structure", "unstructure"]
 
@@ -177,53 +178,7 @@ for _kind, _check in _PRIMITIVE_CHECKS.items():
 
 # ------------------------------------------------------------------ free-form JSON values
 
-_CONTAINERS = (dict, list, tuple)
-
-
-def _acyclic(value: Any) -> Any:
-    """``value`` itself, once checked to hold no container inside itself (a dict or list that
-    contains itself cannot be JSON; copying or writing it would never end). Iterative, so free
-    data of any depth needs no stack; a container shared by two keys is fine."""
-    kind = type(value)
-    if kind is dict:
-        children = value.values()
-    elif kind is list or kind is tuple:
-        children = value
-    else:
-        return value
-    for child in children:
-        if isinstance(child, _CONTAINERS):
-            break
-    else:
-        return value  # flat, the common case: nothing inside can lead back
-    on_path = {id(value)}
-    # (container, its remaining children, the step from its parent to it)
-    stack: list[tuple[Any, Any, str]] = [(value, _children(value), "")]
-    while stack:
-        node, children, _ = stack[-1]
-        for key, child in children:
-            if isinstance(child, _CONTAINERS):
-                if id(child) in on_path:
-                    path = "".join(step for _, _, step in stack) + _step(node, key)
-                    raise _fail(path.lstrip("."), "cyclic data: a container holds itself")
-                on_path.add(id(child))
-                stack.append((child, _children(child), _step(node, key)))
-                break
-        else:
-            stack.pop()
-            on_path.discard(id(node))
-    return value
-
-
-def _children(node: Any) -> Any:
-    return iter(node.items()) if isinstance(node, dict) else enumerate(node)
-
-
-def _step(node: Any, key: Any) -> str:
-    return f".{key}" if isinstance(node, dict) else f"[{key}]"
-
-
-converter.register_structure_hook(Any, lambda v, _: _acyclic(v))
+converter.register_structure_hook(Any, lambda v, _: acyclic(v))
 
 
 def _is_dict_any(tp: Any) -> bool:
@@ -233,7 +188,7 @@ def _is_dict_any(tp: Any) -> bool:
 def _structure_dict(value: Any, _: Any) -> Any:
     if not isinstance(value, dict):
         raise _fail("", f"expected object, got {_type_name(value)}")
-    return dict(_acyclic(value))
+    return dict(acyclic(value))
 
 
 converter.register_structure_hook_func(_is_dict_any, _structure_dict)
@@ -268,14 +223,19 @@ converter.register_unstructure_hook_func(_is_tuple, lambda value: [unstructure(v
 # ------------------------------------------------------------------------ union hooks
 
 
+def _kind_of(value: Any) -> str:
+    """The ``type`` of a tagged JSON object (raise unless ``value`` is one)."""
+    if not isinstance(value, dict):
+        raise _fail("", f"expected object, got {_type_name(value)}")
+    kind = value.get("type")
+    if type(kind) is not str:
+        raise _fail("type", f"expected str, got {_type_name(kind)}")
+    return kind
+
+
 def _union_hook(table: dict[str, type], unknown: type) -> Callable[[Any, Any], Any]:
     def hook(value: Any, _: Any) -> Any:
-        if not isinstance(value, dict):
-            raise _fail("", f"expected object, got {_type_name(value)}")
-        kind = value.get("type")
-        if type(kind) is not str:
-            raise _fail("type", f"expected str, got {_type_name(kind)}")
-        return converter.structure(value, table.get(kind, unknown))
+        return converter.structure(value, table.get(_kind_of(value), unknown))
 
     return hook
 
@@ -345,9 +305,9 @@ def _model_structure_factory(cls: type) -> Callable[[Any, Any], Any]:
                     if item != kind:
                         raise _fail("type", f"expected {kind!r}, got {item!r}")
                     continue
-                if type(item) in _CONTAINERS:
+                if type(item) in CONTAINERS:
                     try:
-                        _acyclic(item)
+                        acyclic(item)
                     except ValidationError as err:
                         raise _prefix(err, key) from None
                 extra[key] = item
@@ -381,17 +341,13 @@ def _unknown_structure_factory(cls: type) -> Callable[[Any, Any], Any]:
     indexed = "index" in attrs.fields_dict(cls)
 
     def hook(value: Any, _: Any) -> Any:
-        if not isinstance(value, dict):
-            raise _fail("", f"expected object, got {_type_name(value)}")
-        kind = value.get("type")
-        if type(kind) is not str:
-            raise _fail("type", f"expected str, got {_type_name(kind)}")
+        kind = _kind_of(value)
         if indexed:
             index = value.get("index")
             if not isinstance(index, int) or isinstance(index, bool):
                 raise _fail("index", f"expected int, got {_type_name(index)}")
-            return cls(index=index, type=kind, data=dict(_acyclic(value)))
-        return cls(type=kind, data=dict(_acyclic(value)))
+            return cls(index=index, type=kind, data=dict(acyclic(value)))
+        return cls(type=kind, data=dict(acyclic(value)))
 
     return hook
 
@@ -435,36 +391,8 @@ converter.register_unstructure_hook_factory(_is_model, _model_unstructure_factor
 # ------------------------------------------------------------------- plain JSON values
 
 
-def _copy_json(value: Any) -> Any:
-    """A deep copy of plain JSON data (metadata, unknown fields), made without recursion: data
-    as deep as ``Limits.max_json_depth`` allows needs no stack (cattrs' own hooks recurse).
-    A model built by hand may hold a cycle that ``structure`` would have refused: refused here
-    too (checked when a container comes round twice), rather than copied until memory runs
-    out."""
-    root = _shallow(value)
-    seen = {id(value)}
-    checked = False
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        # replacing a value while iterating is fine, for dicts and lists alike
-        for key, child in node.items() if type(node) is dict else enumerate(node):
-            if type(child) is dict or type(child) is list:
-                if id(child) in seen and not checked:
-                    _acyclic(value)  # shared, or a cycle: tell which, once
-                    checked = True
-                seen.add(id(child))
-                node[key] = child = _shallow(child)
-                stack.append(child)
-    return root
-
-
-def _shallow(value: Any) -> Any:
-    return dict(value) if isinstance(value, dict) else list(value)
-
-
-converter.register_unstructure_hook(dict, _copy_json)
-converter.register_unstructure_hook(list, _copy_json)
+converter.register_unstructure_hook(dict, copy_json)
+converter.register_unstructure_hook(list, copy_json)
 
 
 @overload

@@ -6,7 +6,45 @@ from typing import Any
 
 import attrs
 
-__all__ = ["MAX_JSON_DEPTH", "UNLIMITED", "Bounds", "Limits"]
+from ._errors import (
+    EventTooLarge,
+    IndexTooLarge,
+    JSONTooDeep,
+    LimitExceeded,
+    TextTooLong,
+    TooManyAnnotations,
+    TooManyMessages,
+    TooManyOutputs,
+    TooManyParts,
+    TooManyRuns,
+    TooManySteps,
+    TooManyToolCalls,
+)
+
+__all__ = [
+    "ANNOTATIONS",
+    "ANNOTATION_INDEX",
+    "CONTENT_INDEX",
+    "EVENT_BYTES",
+    "JSON_DEPTH",
+    "KEPT_EVENTS",
+    "LIMITS",
+    "MAX_JSON_DEPTH",
+    "MESSAGES",
+    "OUTPUTS",
+    "OUTPUT_INDEX",
+    "PARTS",
+    "REPORTS",
+    "RUNS",
+    "STEPS",
+    "TEXT",
+    "TOOL_CALLS",
+    "TOOL_CALL_INDEX",
+    "UNLIMITED",
+    "Bounds",
+    "Limit",
+    "Limits",
+]
 
 # The deepest JSON any limit may allow: data this deep is still parsed, merged and compared (the
 # few steps that recurse, one frame per level) with room to spare on the default Python stack
@@ -143,3 +181,89 @@ class Bounds:
 
 def _bound(value: int | None) -> int:
     return UNLIMITED if value is None else value
+
+
+# -- the limits table: limit field → Bounds slot → error class → wording --------------------------
+
+
+@attrs.frozen
+class Limit:
+    """One row of the limits table: a ``Limits`` field, the ``Bounds`` slot it resolves to (None:
+    not on the merge hot path), the error raised past it (None: nothing raised, only counted) and
+    the plural noun of what it counts."""
+
+    field: str
+    bound: str | None
+    error: type[LimitExceeded] | None
+    noun: str
+
+    def named(self, value: int | None) -> str:
+        """How a message names the limit and its value: ``max_runs=1000``."""
+        return f"{self.field}={value}"
+
+    def of(self, limits: Limits) -> str:
+        """``named`` with the value ``limits`` sets."""
+        return self.named(getattr(limits, self.field))
+
+    def more(self, limits: Limits) -> LimitExceeded:
+        """The error for one too many: "more runs than max_runs=1000"."""
+        assert self.error is not None, f"{self.field} raises nothing"
+        return self.error(f"more {self.noun} than {self.of(limits)}")
+
+
+EVENT_BYTES = Limit("max_event_bytes", None, EventTooLarge, "bytes")
+JSON_DEPTH = Limit("max_json_depth", "json_depth", JSONTooDeep, "levels")
+MESSAGES = Limit("max_messages", "messages", TooManyMessages, "messages")
+CONTENT_INDEX = Limit("max_content_index", "content_index", IndexTooLarge, "content indices")
+PARTS = Limit("max_parts_per_message", "parts", TooManyParts, "content parts")
+ANNOTATION_INDEX = Limit(
+    "max_annotation_index", "annotation_index", IndexTooLarge, "annotation indices"
+)
+ANNOTATIONS = Limit("max_annotations_per_part", "annotations", TooManyAnnotations, "annotations")
+TEXT = Limit("max_text_per_message", "text", TextTooLong, "characters")
+STEPS = Limit("max_steps", "steps", TooManySteps, "steps")
+TOOL_CALL_INDEX = Limit(
+    "max_tool_call_index", "tool_call_index", IndexTooLarge, "tool-call indices"
+)
+TOOL_CALLS = Limit("max_tool_calls_per_step", "tool_calls", TooManyToolCalls, "tool calls")
+OUTPUT_INDEX = Limit("max_output_index", "output_index", IndexTooLarge, "output indices")
+OUTPUTS = Limit("max_outputs_per_tool_call", "outputs", TooManyOutputs, "outputs")
+RUNS = Limit("max_runs", "runs", TooManyRuns, "runs")
+REPORTS = Limit("max_reports", None, None, "reports")
+KEPT_EVENTS = Limit("max_kept_events", None, None, "events")
+KEPT_EVENT_BYTES = Limit("max_kept_event_bytes", None, None, "characters of event data")
+
+LIMITS: dict[str, Limit] = {
+    row.field: row
+    for row in (
+        EVENT_BYTES,
+        JSON_DEPTH,
+        MESSAGES,
+        CONTENT_INDEX,
+        PARTS,
+        ANNOTATION_INDEX,
+        ANNOTATIONS,
+        TEXT,
+        STEPS,
+        TOOL_CALL_INDEX,
+        TOOL_CALLS,
+        OUTPUT_INDEX,
+        OUTPUTS,
+        RUNS,
+        REPORTS,
+        KEPT_EVENTS,
+        KEPT_EVENT_BYTES,
+    )
+}
+"""Every limit by its ``Limits`` field (tests/test_limits.py pins that no field lacks a row)."""
+
+
+def _check_table() -> None:
+    """Every row names a ``Limits`` field, and a ``Bounds`` slot where it has one."""
+    fields = attrs.fields_dict(Limits)
+    for row in LIMITS.values():
+        assert row.field in fields, f"Limits has no field {row.field!r}"
+        assert row.bound is None or row.bound in Bounds.__slots__, f"Bounds has no {row.bound!r}"
+
+
+_check_table()

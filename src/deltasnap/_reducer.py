@@ -20,6 +20,7 @@ from .merge.values import type_name
 from .merge.views import MessagesView, RunStepsView, RunsView, RunView
 from .payload.json import check_depth
 
+# MessagesView, Report and Update: re-exported for imports of this old path (homes: merge/).
 __all__ = ["MessagesView", "Reducer", "Report", "Update"]
 
 _MESSAGE_EVENTS = "thread.message."

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from .merge.runs import RUN_EVENTS
+from .merge.steps import STEP_EVENTS
 from .merge.views import RunStepsView, RunsView, RunView
-
-STEP_EVENTS = tuple(
-    f"thread.run.step.{s}"
-    for s in ("created", "in_progress", "delta", "completed", "failed", "cancelled", "expired")
-)
 
 __all__ = ["RUN_EVENTS", "STEP_EVENTS", "RunStepsView", "RunView", "RunsView"]

@@ -18,10 +18,9 @@ PROBLEMS = frozenset(
 
 
 def run_state(acc: Accumulator) -> tuple[Any, dict[str, Any]]:
-    """The latest run object (or None) and the run steps by id: the one place that reaches into
-    the reducer (``acc.reducer.run`` / ``.run_steps``), until the Accumulator offers them."""
-    view = acc.reducer.run
-    return (None if view is None else view.run), dict(acc.reducer.run_steps.items())
+    """The latest run object (or None) and the run steps by id."""
+    view = acc.run
+    return (None if view is None else view.run), dict(acc.run_steps.items())
 
 
 @attrs.frozen(kw_only=True)

@@ -3,8 +3,9 @@ columns of ``messages.parquet``, ``runs.parquet`` and ``steps.parquet``)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from .result import encode_json
 
 __all__ = [
     "MESSAGE_COLUMNS",
@@ -67,10 +68,6 @@ def source_name(result: dict[str, Any]) -> str:
     return "\n".join(result["source"])
 
 
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
 def message_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per message of a result."""
     source = source_name(result)
@@ -90,7 +87,7 @@ def message_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
                 "completed_at": msg.get("completed_at"),
                 "text": "\n".join(t.get("value") or "" for t in texts),
                 "n_annotations": sum(len(t.get("annotations") or ()) for t in texts),
-                "message_json": _dumps(msg),
+                "message_json": encode_json(msg),
             }
         )
     return rows
@@ -117,7 +114,7 @@ def run_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
             "prompt_tokens": usage.get("prompt_tokens"),
             "completion_tokens": usage.get("completion_tokens"),
             "total_tokens": usage.get("total_tokens"),
-            "last_error": None if last_error is None else _dumps(last_error),
+            "last_error": None if last_error is None else encode_json(last_error),
             "n_messages": len(result["messages"]),
             "n_steps": len(result["run_steps"]),
         }
@@ -147,7 +144,7 @@ def step_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
                 "completed_at": step.get("completed_at"),
                 "tool_call_types": [str(c.get("type")) for c in calls],
                 "tool_names": [str(n) for n in names],
-                "step_json": _dumps(step),
+                "step_json": encode_json(step),
             }
         )
     return rows

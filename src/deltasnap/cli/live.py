@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import _run_models as rm
 from .._converter import unstructure
-from .._reducer import Update
+from ..merge.reports import Update
 from .output import Output
 
 __all__ = ["LiveText", "closing_summary", "update_json"]

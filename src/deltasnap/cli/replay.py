@@ -12,7 +12,6 @@ from typing import IO, Any
 from .._accumulator import Accumulator
 from .._converter import unstructure
 from .._errors import DeltasnapError
-from .._reducer import Reducer
 from .._summary import summarize
 from ..samples import path as sample_path
 from .live import LiveText, closing_summary, update_json
@@ -99,11 +98,6 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("argument --indent: must be 0 or more")
 
 
-def _reduced(acc: Accumulator) -> Reducer:
-    """Where the runs and run steps are read (``acc.reducer`` today; soon ``acc`` itself)."""
-    return acc.reducer
-
-
 class InputError(Exception):
     """The input could not be read (the message says what and why)."""
 
@@ -168,9 +162,7 @@ def run(args: argparse.Namespace) -> int:
     acc = Accumulator(use_completed=not args.ignore_completed, strict=args.strict)
     reader = _Reader(args, stderr)
     jsonl_updates = args.live and args.format == "jsonl"
-    live = (
-        None if jsonl_updates or not args.live else LiveText(out, lambda: _reduced(acc).run_steps)
-    )
+    live = None if jsonl_updates or not args.live else LiveText(out, lambda: acc.run_steps)
     try:
         for update in acc.updates(reader.chunks()):
             if jsonl_updates:
@@ -199,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
     if live is not None:
         live.finish()
         events = sum(acc.event_counts.values())
-        out.write(closing_summary(acc.messages, _reduced(acc).run_steps, events, acc.truncated))
+        out.write(closing_summary(acc.messages, acc.run_steps, events, acc.truncated))
     elif not jsonl_updates:
         _print_result(acc, args, out)
     out.flush()
@@ -213,9 +205,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_result(acc: Accumulator, args: argparse.Namespace, out: Output) -> None:
     if args.summary:
-        out.write(summarize(_reduced(acc)))
+        out.write(summarize(acc))
         return
-    steps = _reduced(acc).run_steps
+    steps = acc.run_steps
     objects: Mapping[str, Any] = acc.messages
     if args.run_steps or (not args.messages and not acc.messages and steps):
         objects = steps

@@ -9,20 +9,12 @@ from typing import Any, Protocol
 
 import attrs
 
-from .._errors import (
-    ContentTypeMismatch,
-    DeltaError,
-    IndexTooLarge,
-    LimitExceeded,
-    TooManyAnnotations,
-    TooManyOutputs,
-    TooManyParts,
-    TooManyToolCalls,
-)
-from .._limits import Bounds, Limits
+from .. import _limits as lim
+from .._errors import ContentTypeMismatch, DeltaError, IndexTooLarge, LimitExceeded, TextTooLong
+from .._limits import Bounds, Limit, Limits
 from .values import check_index, short, type_name
 
-__all__ = ["ANNOTATION", "CONTENT_PART", "OUTPUT", "TOOL_CALL", "Level", "Typed"]
+__all__ = ["ANNOTATION", "CONTENT_PART", "OUTPUT", "TOOL_CALL", "Level", "Typed", "check_text"]
 
 
 class Typed(Protocol):
@@ -40,18 +32,30 @@ class Level:
     items: str  # "content items": "a delta with 5 content items, above …"
     plural: str  # "content parts": "more content parts than …"
     index_field: str  # the error field that locates an item: "content_index"
-    index_bound: str  # the Bounds attribute of the largest index
-    index_limit: str  # the Limits field of the largest index
-    count_bound: str  # the Bounds attribute of the count
-    count_limit: str  # the Limits field of the count
-    too_many: type[LimitExceeded]
+    index: Limit  # the limit of the largest index
+    count: Limit  # the limit of how many items
 
     def check_list(self, items: list[Any], bounds: Bounds, limits: Limits) -> None:
         """Raise when one delta carries more items than the level may hold."""
-        if len(items) > getattr(bounds, self.count_bound):
-            limit = getattr(limits, self.count_limit)
-            raise self.too_many(
-                f"a delta with {len(items)} {self.items}, above {self.count_limit}={limit}"
+        if len(items) > getattr(bounds, _slot(self.count)):
+            raise _error(self.count)(
+                f"a delta with {len(items)} {self.items}, above {self.count.of(limits)}"
+            )
+
+    def check_whole(self, size: int, holder: str, bounds: Bounds, **where: Any) -> None:
+        """Check that a whole list of ``size`` items (say, a message's content) fits both the
+        count and the index limit, as its deltas would have to; ``where`` locates the list."""
+        count_bound = getattr(bounds, _slot(self.count))
+        if size > count_bound:
+            raise _error(self.count)(
+                f"{holder} with {size} {self.plural}, above {self.count.named(count_bound)}",
+                **where,
+            )
+        index_bound = getattr(bounds, _slot(self.index))
+        if size - 1 > index_bound:
+            where[self.index_field] = size - 1
+            raise IndexTooLarge(
+                f"{self.what} index {size - 1} is above {self.index.named(index_bound)}", **where
             )
 
     def check_item(
@@ -73,8 +77,8 @@ class Level:
             index = check_index(
                 item.get("index"),
                 prefix + self.what,
-                getattr(bounds, self.index_bound),
-                self.index_limit,
+                getattr(bounds, _slot(self.index)),
+                self.index.field,
             )
         except IndexTooLarge as err:
             raise err.located(**{self.index_field: item["index"]}) from None
@@ -88,9 +92,8 @@ class Level:
             have = old.type if old is not None else new.get(index)
             if have is None:
                 new[index] = kind
-                if len(existing) + len(new) > getattr(bounds, self.count_bound):
-                    limit = getattr(limits, self.count_limit)
-                    raise self.too_many(f"more {self.plural} than {self.count_limit}={limit}")
+                if len(existing) + len(new) > getattr(bounds, _slot(self.count)):
+                    raise self.count.more(limits)
             elif have != kind:
                 raise ContentTypeMismatch(
                     f"{prefix}{self.item} {index} is {have!r}, a delta says {short(kind)}"
@@ -102,17 +105,24 @@ class Level:
         return index, kind
 
 
+def _slot(limit: Limit) -> str:
+    assert limit.bound is not None, f"{limit.field} has no bound"
+    return limit.bound
+
+
+def _error(limit: Limit) -> type[LimitExceeded]:
+    assert limit.error is not None, f"{limit.field} raises nothing"
+    return limit.error
+
+
 CONTENT_PART = Level(
     "content",
     "content part",
     "content items",
     "content parts",
     "content_index",
-    "content_index",
-    "max_content_index",
-    "parts",
-    "max_parts_per_message",
-    TooManyParts,
+    lim.CONTENT_INDEX,
+    lim.PARTS,
 )
 ANNOTATION = Level(
     "annotation",
@@ -120,11 +130,8 @@ ANNOTATION = Level(
     "annotations",
     "annotations",
     "annotation_index",
-    "annotation_index",
-    "max_annotation_index",
-    "annotations",
-    "max_annotations_per_part",
-    TooManyAnnotations,
+    lim.ANNOTATION_INDEX,
+    lim.ANNOTATIONS,
 )
 TOOL_CALL = Level(
     "tool call",
@@ -132,11 +139,8 @@ TOOL_CALL = Level(
     "tool calls",
     "tool calls",
     "tool_call_index",
-    "tool_call_index",
-    "max_tool_call_index",
-    "tool_calls",
-    "max_tool_calls_per_step",
-    TooManyToolCalls,
+    lim.TOOL_CALL_INDEX,
+    lim.TOOL_CALLS,
 )
 OUTPUT = Level(
     "output",
@@ -144,9 +148,19 @@ OUTPUT = Level(
     "outputs",
     "outputs",
     "output_index",
-    "output_index",
-    "max_output_index",
-    "outputs",
-    "max_outputs_per_tool_call",
-    TooManyOutputs,
+    lim.OUTPUT_INDEX,
+    lim.OUTPUTS,
 )
+
+
+def check_text(text: int, bounds: Bounds, limits: Limits, holder: str, whole: bool = False) -> None:
+    """Raise TextTooLong when a ``holder`` ("message", "step") would hold more streamed text than
+    the limit: after a delta, or (``whole``) as a whole object."""
+    if text > bounds.text:
+        if whole:
+            raise TextTooLong(
+                f"a {holder} with {text} characters of text, above {lim.TEXT.of(limits)}"
+            )
+        raise TextTooLong(
+            f"the {holder}'s streamed text would be longer than {lim.TEXT.of(limits)}"
+        )

@@ -14,8 +14,8 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from .._errors import DeltaError, LimitExceeded, StrictModeError
-from .._limits import Bounds, Limits
+from .._errors import DeltaError, StrictModeError
+from .._limits import Bounds, Limit, Limits
 from .reports import Reports, Update
 from .values import merge_into, type_name
 
@@ -108,8 +108,7 @@ class Lifecycle(Generic[S]):
     children: str  # the key of the child list or object: "content", "step_details"
     children_words: str  # how a report names them: "content", "step details"
     update_prefix: str  # "message", "step"
-    too_many: type[LimitExceeded]
-    count_limit: str  # the Limits field bounding how many objects: "max_messages"
+    count: Limit  # the limit of how many objects one stream may hold: MESSAGES
 
     def __init__(self, ctx: MergeContext) -> None:
         self.ctx = ctx
@@ -190,8 +189,7 @@ class Lifecycle(Generic[S]):
     def check_new(self) -> None:
         """Raise unless one more object fits in its count limit."""
         if len(self.states) >= self.count_bound():
-            limit = getattr(self.ctx.limits, self.count_limit)
-            raise self.too_many(f"more {self.noun}s than {self.count_limit}={limit}")
+            raise self.count.more(self.ctx.limits)
 
     def touched(self, state: S) -> None:
         """``state``'s children changed: tell the cached reads that watch for it."""

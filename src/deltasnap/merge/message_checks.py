@@ -16,16 +16,13 @@ from .._converter import structure
 from .._errors import (
     DeltaError,
     DeltasnapError,
-    TextTooLong,
-    TooManyAnnotations,
-    TooManyParts,
     ValidationError,
 )
 from .._limits import Bounds, Limits
-from .keyed import ANNOTATION, CONTENT_PART, Typed
+from .keyed import ANNOTATION, CONTENT_PART, Typed, check_text
 from .message_state import MessageState, TextPart
-from .rules import ANNOTATION_STREAMED
-from .values import check_whole_list, type_name
+from .rules import ANNOTATION_FIELDS, ANNOTATION_STREAMED, Schema
+from .values import type_name
 
 __all__ = ["ContentPlan", "check_content", "check_message"]
 
@@ -70,11 +67,7 @@ def check_content(
                 text += _streamed("refusal", item.get("refusal"))
             else:
                 structure(item, m.ContentDelta)
-            if text > bounds.text:
-                raise TextTooLong(
-                    "the message's streamed text would be longer than "
-                    f"max_text_per_message={limits.max_text_per_message}"
-                )
+            check_text(text, bounds, limits, "message")
         except ValidationError as err:
             raise DeltaError(f"bad {kind} delta: {err.reason}").located(
                 content_index=index
@@ -120,37 +113,18 @@ def _check_annotations(
     return added
 
 
-# The field types of the annotation deltas deltasnap knows (rules as data); a field may be
-# absent or null, unknown fields pass, and bool is not accepted as an int.
-_Schema = dict[str, "type | _Schema"]
-ANNOTATION_FIELDS: dict[str, _Schema] = {
-    "file_citation": {
-        "text": str,
-        "start_index": int,
-        "end_index": int,
-        "file_citation": {"file_id": str, "quote": str},
-    },
-    "file_path": {"text": str, "start_index": int, "end_index": int, "file_path": {"file_id": str}},
-    "url_citation": {
-        "text": str,
-        "start_index": int,
-        "end_index": int,
-        "url_citation": {"url": str, "title": str},
-    },
-}
-
-
-def _check_fields(obj: Mapping[str, Any], schema: _Schema, path: str) -> None:
+def _check_fields(obj: Mapping[str, Any], schema: Schema, path: str) -> None:
     for key, want in schema.items():
         value = obj.get(key)
         if value is None:
             continue
-        if isinstance(want, dict):
-            if type(value) is not dict:
-                raise DeltaError(f"{path}{key} must be an object, got {type_name(value)}")
+        if isinstance(want, type):
+            if type(value) is not want:
+                raise DeltaError(f"{path}{key} must be {want.__name__}, got {type_name(value)}")
+        elif type(value) is not dict:
+            raise DeltaError(f"{path}{key} must be an object, got {type_name(value)}")
+        else:
             _check_fields(value, want, f"{path}{key}.")
-        elif type(value) is not want:
-            raise DeltaError(f"{path}{key} must be {want.__name__}, got {type_name(value)}")
 
 
 def check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> int:
@@ -160,12 +134,7 @@ def check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> in
     content = data.get("content")
     if type(content) is not list or not content:
         return 0
-    check_whole_list(
-        len(content),
-        "a message",
-        (TooManyParts, "content parts", bounds.parts, "max_parts_per_message"),
-        ("content", bounds.content_index, "max_content_index", "content_index"),
-    )
+    CONTENT_PART.check_whole(len(content), "a message", bounds)
     text = 0
     for index, block in enumerate(content):
         if type(block) is not dict:
@@ -178,21 +147,11 @@ def check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> in
             annotations = inner.get("annotations")
             if type(annotations) is not list or not annotations:
                 continue
-            check_whole_list(
-                len(annotations),
-                "a text part",
-                (TooManyAnnotations, "annotations", bounds.annotations, "max_annotations_per_part"),
-                ("annotation", bounds.annotation_index, "max_annotation_index", "annotation_index"),
-                content_index=index,
-            )
+            ANNOTATION.check_whole(len(annotations), "a text part", bounds, content_index=index)
             for ann in annotations:
                 if type(ann) is dict:
                     text += _length(ann.get(ANNOTATION_STREAMED))
-    if text > bounds.text:
-        raise TextTooLong(
-            f"a message with {text} characters of text, above "
-            f"max_text_per_message={limits.max_text_per_message}"
-        )
+    check_text(text, bounds, limits, "message", whole=True)
     return text
 
 

@@ -7,7 +7,8 @@ from typing import Any, cast
 
 from .. import _models as m
 from .._converter import structure, unstructure
-from .._errors import DeltaError, TooManyMessages
+from .._errors import DeltaError
+from .._limits import MESSAGES
 from .lifecycle import Lifecycle
 from .message_checks import ContentPlan, check_content, check_message
 from .message_state import (
@@ -38,8 +39,7 @@ class MessageStore(Lifecycle[MessageState]):
     children = "content"
     children_words = "content"
     update_prefix = "message"
-    too_many = TooManyMessages
-    count_limit = "max_messages"
+    count = MESSAGES
 
     def count_bound(self) -> int:
         return self.ctx.bounds.messages

@@ -6,7 +6,7 @@ from typing import Any, Literal, NamedTuple
 
 import attrs
 
-from .._limits import UNLIMITED
+from .._limits import REPORTS, UNLIMITED
 
 __all__ = ["Report", "Reports", "Update", "UpdateKind"]
 
@@ -108,6 +108,6 @@ class Reports(list[Report]):
         """If reports were dropped since the last call, add one ``reports_dropped`` report (past
         the limit) saying how many in all."""
         if self.dropped > self._noted:
-            reason = f"{self.dropped} more reports were not kept (max_reports={self.limit})"
+            reason = f"{self.dropped} more reports were not kept ({REPORTS.named(self.limit)})"
             super().append(Report("reports_dropped", reason, event_number))
             self._noted = self.dropped

@@ -3,7 +3,8 @@
 A keyed level is a list whose items carry an ``index`` and a ``type`` (content parts,
 annotations, tool calls, code-interpreter outputs). For each known type a ``TypeRule`` says
 which object the item holds, which field is streamed (appended, never replaced), which child list
-it has, and whether its snapshot model needs that object even before a delta gives one. Every
+it has, whether its snapshot model needs that object even before a delta gives one, and (for
+annotations) the delta model whose field types an event's item is checked against. Every
 other field replaces, or merges key by key. The rules are checked against the models at import,
 so a rule that names a field its model lacks fails loudly. Adding a content-part or tool-call type
 is a row here plus its model.
@@ -12,6 +13,8 @@ is a row here plus its model.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
+from typing import TypeAlias, get_args
 
 import attrs
 
@@ -20,6 +23,7 @@ from .. import _run_models as rm
 
 __all__ = [
     "ANNOTATIONS",
+    "ANNOTATION_FIELDS",
     "ANNOTATION_STREAMED",
     "CONTENT",
     "CONTENT_NEEDS_OBJECT",
@@ -28,8 +32,12 @@ __all__ = [
     "STEP_DETAILS_NEEDS_OBJECT",
     "STEP_NEEDS_OBJECT",
     "TOOL_CALLS",
+    "Schema",
     "TypeRule",
 ]
+
+Schema: TypeAlias = Mapping[str, "builtins.type | Schema"]
+"""Field types by name, nested for objects: a field may be absent or null, unknown fields pass."""
 
 
 @attrs.frozen
@@ -46,6 +54,9 @@ class TypeRule:
     """The keyed child list inside ``obj`` ("annotations", "outputs")."""
     needs_object: bool = False
     """The snapshot model requires ``obj`` (``{}`` until a delta gives one)."""
+    delta: builtins.type | None = None
+    """The delta model an event's item is checked against, field by field (None: not checked
+    here)."""
 
 
 CONTENT = {
@@ -60,8 +71,19 @@ CONTENT = {
 ANNOTATIONS = {
     r.type: r
     for r in (
-        TypeRule("file_citation", m.FileCitationAnnotation, "file_citation", None),
-        TypeRule("file_path", m.FilePathAnnotation, "file_path", None),
+        TypeRule(
+            "file_citation",
+            m.FileCitationAnnotation,
+            "file_citation",
+            delta=m.FileCitationDeltaAnnotation,
+        ),
+        TypeRule("file_path", m.FilePathAnnotation, "file_path", delta=m.FilePathDeltaAnnotation),
+        TypeRule(
+            "url_citation",
+            m.URLCitationAnnotation,
+            "url_citation",
+            delta=m.URLCitationDeltaAnnotation,
+        ),
     )
 }
 ANNOTATION_STREAMED = "text"  # the streamed field of every annotation, at its top level
@@ -105,6 +127,23 @@ def _field_type(model: builtins.type, name: str) -> object:
     raise AssertionError(f"{model.__name__} has no field {name!r}")
 
 
+_SCALARS: dict[str, builtins.type] = {"str": str, "int": int}
+_NOT_CHECKED = frozenset({"index", "type", "extra"})  # checked by the keyed level / kept as is
+
+
+def _schema(model: builtins.type) -> dict[str, builtins.type | Schema]:
+    """The field types of a delta model (``str | None`` -> str, a nested model -> its schema)."""
+    schema: dict[str, builtins.type | Schema] = {}
+    for field in attrs.fields(model):
+        name = field.alias or field.name
+        if name in _NOT_CHECKED:
+            continue
+        base = _base(field.type)
+        scalar = _SCALARS.get(base.__name__ if isinstance(base, type) else str(base))
+        schema[name] = scalar if scalar is not None else _schema(_resolve(base))
+    return schema
+
+
 def _check_rules() -> None:
     """Every rule names fields its model has (raises AssertionError at import otherwise)."""
     levels = (CONTENT, ANNOTATIONS, TOOL_CALLS, OUTPUTS)
@@ -119,15 +158,33 @@ def _check_rules() -> None:
             if rule.obj is not None:
                 assert rule.obj in names, f"{model.__name__} has no {rule.obj!r} object"
                 inner = _field_type(model, rule.obj)
-                where = inner if isinstance(inner, type) else _resolve(inner)
+                where = _resolve(inner)
             for field in (rule.streamed, rule.children):
                 if field is not None:
                     assert field in _field_names(where), f"{where.__name__} has no {field!r}"
+            if rule.delta is not None:
+                delta_type = attrs.fields_dict(rule.delta)["type"].default
+                assert delta_type == kind, f"{rule.delta.__name__} is not of type {kind!r}"
+                missing = _schema(rule.delta).keys() - names
+                assert not missing, f"{model.__name__} lacks the delta fields {sorted(missing)}"
+
+
+def _base(annotation: object) -> object:
+    """An annotation without its ``| None``: a type, or a name while annotations are strings
+    (until something such as ``attrs.resolve_types`` resolves them)."""
+    if isinstance(annotation, str):
+        return annotation.split("|")[0].strip().strip("'\"")
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return args[0] if args else annotation
 
 
 def _resolve(annotation: object) -> type:
-    """The attrs class a string annotation like ``"Text"`` or ``"ImageFile | None"`` names."""
-    name = str(annotation).split("|")[0].strip().strip("'\"")
+    """The attrs class an annotation like ``"Text"``, ``"ImageFile | None"`` or ``Text | None``
+    names."""
+    base = _base(annotation)
+    if isinstance(base, type) and attrs.has(base):
+        return base
+    name = str(base)
     for module in (m, rm):
         found = getattr(module, name, None)
         if isinstance(found, type) and attrs.has(found):
@@ -136,3 +193,8 @@ def _resolve(annotation: object) -> type:
 
 
 _check_rules()
+
+ANNOTATION_FIELDS: dict[str, Schema] = {
+    t: _schema(r.delta) for t, r in ANNOTATIONS.items() if r.delta is not None
+}
+"""The field types of the annotation deltas deltasnap knows, from the rules table's models."""

@@ -6,7 +6,8 @@ from typing import Any
 
 from .. import _run_models as rm
 from .._converter import structure
-from .._errors import DeltaError, TooManyRuns
+from .._errors import DeltaError
+from .._limits import RUNS
 from .lifecycle import MergeContext
 from .messages import MessageStore
 from .reports import Update
@@ -73,7 +74,7 @@ class RunStore:
         state = self._runs.get(rid)
         if state is None:
             if len(self._runs) >= self.ctx.bounds.runs:
-                raise TooManyRuns(f"more runs than max_runs={self.ctx.limits.max_runs}")
+                raise RUNS.more(self.ctx.limits)
             state = self._runs[rid] = _RunState(run)
         else:
             state.run = run

@@ -16,16 +16,13 @@ from .._errors import (
     ContentTypeMismatch,
     DeltaError,
     DeltasnapError,
-    TextTooLong,
-    TooManyOutputs,
-    TooManyToolCalls,
     ValidationError,
 )
 from .._limits import Bounds, Limits
-from .keyed import OUTPUT, TOOL_CALL, Typed
+from .keyed import OUTPUT, TOOL_CALL, Typed, check_text
 from .rules import OUTPUT_STREAMED
 from .step_state import CALL_RULES, StepState, ToolCall
-from .values import check_whole_list, short, type_name
+from .values import short, type_name
 
 __all__ = ["DetailsPlan", "check_details", "check_step"]
 
@@ -87,11 +84,7 @@ def check_details(
                     f"tool call {index}: bad {call_kind} delta: {err.reason}"
                 ) from None
             text += streamed_length(call_kind, item)
-            if text > bounds.text:
-                raise TextTooLong(
-                    "the step's streamed text would be longer than "
-                    f"max_text_per_message={limits.max_text_per_message}"
-                )
+            check_text(text, bounds, limits, "step")
         except DeltasnapError as err:
             raise err.located(tool_call_index=index) from None
     return DetailsPlan(kind, details, text)
@@ -140,12 +133,7 @@ def check_step(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> int:
     calls = details.get("tool_calls") if type(details) is dict else None
     if type(calls) is not list or not calls:
         return 0
-    check_whole_list(
-        len(calls),
-        "a step",
-        (TooManyToolCalls, "tool calls", bounds.tool_calls, "max_tool_calls_per_step"),
-        ("tool call", bounds.tool_call_index, "max_tool_call_index", "tool_call_index"),
-    )
+    TOOL_CALL.check_whole(len(calls), "a step", bounds)
     text = 0
     for index, call in enumerate(calls):
         if type(call) is not dict:
@@ -156,19 +144,9 @@ def check_step(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> int:
         outputs = obj.get("outputs") if type(obj) is dict else None
         if type(outputs) is not list or not outputs:
             continue
-        check_whole_list(
-            len(outputs),
-            "a tool call",
-            (TooManyOutputs, "outputs", bounds.outputs, "max_outputs_per_tool_call"),
-            ("output", bounds.output_index, "max_output_index", "output_index"),
-            tool_call_index=index,
-        )
+        OUTPUT.check_whole(len(outputs), "a tool call", bounds, tool_call_index=index)
         for out in outputs:
             if type(out) is dict:
                 text += output_length(out)
-    if text > bounds.text:
-        raise TextTooLong(
-            f"a run step with {text} characters of text, above "
-            f"max_text_per_message={limits.max_text_per_message}"
-        )
+    check_text(text, bounds, limits, "run step", whole=True)
     return text

@@ -9,14 +9,20 @@ import attrs
 
 from .. import _run_models as rm
 from .._converter import structure, unstructure
-from .._errors import DeltaError, TooManySteps
+from .._errors import DeltaError
+from .._limits import STEPS
 from .lifecycle import Lifecycle
 from .reports import Report, Update, UpdateKind
 from .step_checks import DetailsPlan, check_details, check_step
 from .step_state import StepState, ToolCall, bare_step, state_from_step
 from .values import differences, merge_into, type_name
 
-__all__ = ["StepStore"]
+__all__ = ["STEP_EVENTS", "StepStore"]
+
+STEP_EVENTS = tuple(
+    f"thread.run.step.{s}"
+    for s in ("created", "in_progress", "delta", "completed", "failed", "cancelled", "expired")
+)
 
 _TYPE = frozenset({"type"})
 _TYPE_CALLS = frozenset({"type", "tool_calls"})
@@ -29,8 +35,7 @@ class StepStore(Lifecycle[StepState]):
     children = "step_details"
     children_words = "step details"
     update_prefix = "step"
-    too_many = TooManySteps
-    count_limit = "max_steps"
+    count = STEPS
 
     def count_bound(self) -> int:
         return self.ctx.bounds.steps

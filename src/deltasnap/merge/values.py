@@ -6,12 +6,11 @@ import reprlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .._errors import IndexTooLarge, InvalidIndex, LimitExceeded, int_text
+from .._errors import IndexTooLarge, InvalidIndex, int_text
 
 __all__ = [
     "NOTHING",
     "check_index",
-    "check_whole_list",
     "differences",
     "merge_into",
     "short",
@@ -58,28 +57,6 @@ def check_index(value: Any, what: str, bound: int, limit: str) -> int:
     if value > bound:
         raise IndexTooLarge(f"{what} index {int_text(value)} is above {limit}={bound}")
     return value
-
-
-def check_whole_list(
-    size: int,
-    holder: str,
-    too_many: tuple[type[LimitExceeded], str, int, str],
-    index: tuple[str, int, str, str],
-    **where: Any,
-) -> None:
-    """Check that a whole list of ``size`` items (say, a message's content) fits both the count
-    limit ``too_many`` = (error, items' name, bound, limit's name) and the index limit ``index`` =
-    (items' index name, bound, limit's name, error field for the index), as its deltas would have
-    to; ``where`` locates the list."""
-    error, items, count_bound, count_limit = too_many
-    what, index_bound, index_limit, field = index
-    if size > count_bound:
-        raise error(f"{holder} with {size} {items}, above {count_limit}={count_bound}", **where)
-    if size - 1 > index_bound:
-        where[field] = size - 1
-        raise IndexTooLarge(
-            f"{what} index {size - 1} is above {index_limit}={index_bound}", **where
-        )
 
 
 def differences(ours: Any, theirs: Any, path: str, limit: int = 10) -> Iterator[str]:

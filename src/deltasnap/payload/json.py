@@ -12,6 +12,7 @@ from itertools import accumulate
 from typing import Any
 
 from .._errors import InvalidJSON, JSONTooDeep
+from .._limits import JSON_DEPTH
 
 __all__ = ["check_depth", "loads"]
 
@@ -50,7 +51,7 @@ def check_depth(value: Any, limit: int) -> None:
     while level:
         depth += 1
         if depth > limit:
-            raise JSONTooDeep(f"event data nests deeper than max_json_depth={limit}")
+            raise JSONTooDeep(f"event data nests deeper than {JSON_DEPTH.named(limit)}")
         inner: list[Any] = []
         for item in level:
             for child in item.values() if isinstance(item, dict) else item:
@@ -77,7 +78,7 @@ _decode = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite).dec
 def loads(text: str, max_depth: int | None) -> Any:
     """Parse JSON text; raise InvalidJSON (or JSONTooDeep) instead of anything else."""
     if max_depth is not None and _too_deep(text, max_depth):
-        raise JSONTooDeep(f"event data nests deeper than max_json_depth={max_depth}")
+        raise JSONTooDeep(f"event data nests deeper than {JSON_DEPTH.named(max_depth)}")
     try:
         return _decode(text)
     except RecursionError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 
 from .._errors import DecodeError, EventTooLarge
+from .._limits import EVENT_BYTES
 from .lines import NO_LINES, LineSplitter
 
 __all__ = ["MAX_RETRY", "EventBuilder", "RawEvent"]
@@ -238,7 +239,7 @@ class EventBuilder(LineSplitter):
     def _too_large(self, start: int, number: int) -> EventTooLarge:
         """The error for event ``number``, starting at ``start``, going past the limit."""
         return EventTooLarge(
-            f"event larger than max_event_bytes={self._max_event_bytes}",
+            f"event larger than {EVENT_BYTES.named(self._max_event_bytes)}",
             byte_offset=start,
             event_number=number,
         )
