@@ -179,7 +179,7 @@ from ._sources import (
 )
 from ._summary import summarize
 from ._version import __version__
-from .merge.reports import Reports, UpdateKind
+from .merge.reports import INFORMATIONAL_REPORTS, Reports, UpdateKind
 from .merge.views import (
     RunStepsView,
     RunsView,
@@ -191,6 +191,7 @@ from .sse.decoder import (
 )
 
 __all__ = [
+    "INFORMATIONAL_REPORTS",
     "Accumulator",
     "ActivitiesStepDetails",
     "ActivitiesStepDetailsDelta",
