@@ -796,14 +796,14 @@ def test_duplicate_created() -> None:
 
 
 def test_completed_for_an_unknown_id() -> None:
-    """A completed message never created is taken as is (reported); strict raises."""
+    """A completed message never created is taken as is (reported, informational), in strict
+    mode too: a final copy is complete data (an earlier body's object, fed alone)."""
     final = sse("thread.message.completed", created("msg_z", status="completed"))
-    acc = Accumulator()
-    acc.feed(final)
-    assert acc.messages["msg_z"].status == "completed"
-    assert kinds(acc) == ["completed_unknown"]
-    with pytest.raises(StrictModeError):
-        Accumulator(strict=True).feed(final)
+    for strict in (False, True):
+        acc = Accumulator(strict=strict)
+        acc.feed(final)
+        assert acc.messages["msg_z"].status == "completed"
+        assert kinds(acc) == ["completed_unknown"]
 
 
 def test_events_after_done() -> None:
@@ -835,12 +835,24 @@ def test_truncated_stream(where: str, strict: bool) -> None:
         "mid-UTF-8": tail.index("é".encode()) + 1,
         "mid-JSON": tail.index(b'"value"'),
     }[where]
-    acc = Accumulator(strict=strict)
+    acc = Accumulator(strict=strict, dispatch_unterminated=False)
     acc.feed(START + tail[:cut])
     acc.close()
     assert acc.truncated
     assert kinds(acc) == ["truncated_event", "truncated"]
     assert acc.messages["msg_1"].content[0].text.value == "kept"  # type: ignore[union-attr]
+    # by default an unterminated last event whose JSON is complete is applied (informational)
+    acc = Accumulator(strict=strict)
+    acc.feed(START + tail[:cut])
+    acc.close()
+    assert acc.truncated  # no done still
+    value = acc.messages["msg_1"].content[0].text.value  # type: ignore[union-attr]
+    if where == "mid-event":
+        assert kinds(acc) == ["unterminated_event", "truncated"]
+        assert value == "kept café"
+    else:
+        assert kinds(acc) == ["truncated_event", "truncated"]
+        assert value == "kept"
 
 
 def test_json_cut_short_inside_a_complete_event() -> None:

@@ -389,8 +389,16 @@ def test_duplicate_created_keeps_content() -> None:
     reducer.apply("thread.message.created", {**created(), "status": "in_progress"})
     assert reducer.messages["msg_1"].content[0].text.value == "kept"  # type: ignore[union-attr]
     assert [r.kind for r in reducer.reports] == ["duplicate_created"]
+    stale = [
+        ("thread.message.created", created()),
+        ("thread.message.delta", delta(text(0, "kept"))),
+        ("thread.message.created", created()),
+    ]
     with pytest.raises(StrictModeError):
-        reduce([("thread.message.created", created())] * 2, strict=True)
+        reduce(stale, strict=True)
+    # one that agrees with what is known is accepted, reported as informational
+    again = reduce([("thread.message.created", created())] * 2, strict=True)
+    assert [(r.kind, r.severity) for r in again.reports] == [("created_again", "info")]
 
 
 def test_completed_for_unknown_message() -> None:

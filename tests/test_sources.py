@@ -18,7 +18,7 @@ from deltasnap import Accumulator, DeltasnapError, aaccumulate, accumulate, unst
 
 from conftest import STREAM_NAMES, expected, stream_path
 from strategies import chunked as chunked_at
-from strategies import mutated_streams
+from strategies import mutated_streams, two_segment_run
 
 BASIC = expected("basic")
 
@@ -139,6 +139,22 @@ def test_continue_with_a_second_segment(tmp_path: Path) -> None:
     accumulate(stream_path("refusal"), accumulator=acc)
     assert list(acc.messages) == ["msg_x"]
     assert acc.done and not acc.truncated and acc.reports == []
+
+
+def test_several_bodies_are_one_run() -> None:
+    """accumulate(body1, body2, ...) reduces the bodies in order, each any kind of source (a path,
+    bytes, chunks, decoded events), as one accumulator; aaccumulate the same; none is an error."""
+    first, second = two_segment_run()
+    events = [SimpleNamespace(event=e, data=d) for e, d in second]
+    acc = accumulate(iter([SimpleNamespace(event=e, data=d) for e, d in first]), events)
+    [run] = acc.runs.values()
+    assert run.statuses[-1] == "completed" and "requires_action" in run.statuses
+    both = asyncio.run(aaccumulate([SimpleNamespace(event=e, data=d) for e, d in first], events))
+    assert final(both) == final(acc)
+    paths = accumulate(stream_path("run-steps"), stream_path("refusal").read_bytes())
+    assert list(paths.messages) == ["msg_x"] and paths.done
+    with pytest.raises(TypeError):
+        accumulate()
 
 
 def test_unsupported_source() -> None:

@@ -1021,3 +1021,42 @@ def test_str_with_lone_surrogates_is_one_bad_event(bad: str) -> None:
     assert info.value.byte_offset == len(head + "event: e\n")
     after = decoder.next_event()
     assert after is not None and after.data == "after"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"event: done\ndata: [DONE]\n", ("done", "[DONE]")),
+        (b"event: done\ndata: [DONE]", ("done", "[DONE]")),
+        (
+            b'event: error\ndata: {"error": {"message": "x"}}',
+            ("error", '{"error": {"message": "x"}}'),
+        ),
+        (b"data: 1\n\nevent: x\ndata: [1,\ndata: 2]\n", ("x", "[1,\n2]")),
+    ],
+)
+def test_unterminated_last_event_with_complete_data(body: bytes, expected: tuple[str, str]) -> None:
+    """dispatch_unterminated=True: at close() an unterminated last event whose data is complete
+    ([DONE] or JSON that parses) is dispatched, numbered and located; off (the default, WHATWG)
+    it is discarded."""
+    decoder = SSEDecoder(dispatch_unterminated=True)
+    events = decoder.feed(body) + decoder.close()
+    assert (events[-1].event, events[-1].data) == expected
+    assert events[-1].number == len(events)
+    assert body[events[-1].offset :].startswith(b"event: " + expected[0].encode())
+    assert decoder.unterminated and not decoder.truncated and decoder.discarded_bytes == 0
+    whatwg = SSEDecoder()
+    kept = whatwg.feed(body) + whatwg.close()
+    assert len(kept) == len(events) - 1
+    assert whatwg.truncated and not whatwg.unterminated
+
+
+@pytest.mark.parametrize(
+    "body", [b'data: {"a"', b"data: [DONE", b"data: x\n", b": comment\n", b"data: \xff"]
+)
+def test_unterminated_last_event_with_incomplete_data_is_dropped(body: bytes) -> None:
+    """An unterminated last event whose data is not complete JSON (or not UTF-8) is discarded,
+    as WHATWG says, even with dispatch_unterminated=True."""
+    decoder = SSEDecoder(dispatch_unterminated=True)
+    assert decoder.feed(body) + decoder.close() == []
+    assert not decoder.unterminated

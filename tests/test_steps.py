@@ -491,7 +491,7 @@ def _differing_stream(final: str = "thread.run.step.completed") -> list[tuple[st
             {
                 "id": "call_1",
                 "type": "function",
-                "function": {"name": "f", "arguments": "{}", "output": "server"},
+                "function": {"name": "f", "arguments": "{}!", "output": "server"},
             }
         ],
     }
@@ -515,19 +515,24 @@ def _differing_stream(final: str = "thread.run.step.completed") -> list[tuple[st
     ],
 )
 def test_final_copy_wins_and_difference_is_reported(final: str) -> None:
-    """The final step becomes the snapshot; its difference from ours is reported."""
+    """The final step becomes the snapshot; a streamed field that differs (arguments) is
+    completed_differs, a field never streamed (function.output) completed_adds."""
     reducer = Reducer()
     updates = [u for e, d in _differing_stream(final) for u in reducer.apply(e, d)]
     assert updates[-1].kind == "step." + final.rpartition(".")[2]
     [call] = calls_of(reducer)
     assert call["function"]["output"] == "server"
     assert reducer.run_steps[STEP].status == final.rpartition(".")[2]
-    [report] = reducer.reports
-    assert report.kind == "completed_differs"
-    assert report.step_id == STEP
-    assert report.message_id is None
-    assert report.event_number == 3
-    assert any("function.output" in d and "server" in d for d in report.details)
+    differs, adds = reducer.reports
+    assert (differs.kind, adds.kind) == ("completed_differs", "completed_adds")
+    assert (differs.severity, adds.severity) == ("warning", "info")
+    assert differs.step_id == STEP
+    assert differs.message_id is None
+    assert differs.event_number == 3
+    assert [d.split(":")[0] for d in differs.details] == [
+        "step_details.tool_calls[0].function.arguments"
+    ]
+    assert [d.split(":")[0] for d in adds.details] == ["step_details.tool_calls[0].function.output"]
 
 
 def test_use_completed_false_keeps_accumulated_details() -> None:
@@ -537,14 +542,18 @@ def test_use_completed_false_keeps_accumulated_details() -> None:
     assert calls_of(reducer)[0]["function"]["output"] is None
     assert step.status == "completed"
     assert step.completed_at == 9
-    assert [r.kind for r in reducer.reports] == ["completed_differs"]
+    assert [r.kind for r in reducer.reports] == ["completed_differs", "completed_adds"]
 
 
 def test_deltas_after_completed_merge_onto_the_server_copy() -> None:
     """A delta after completed continues from the server's copy, not from stale state."""
     reducer = reduce(_differing_stream())
     reducer.apply("thread.run.step.delta", step_delta(function_delta(0, "+")))
-    assert calls_of(reducer)[0]["function"] == {"name": "f", "arguments": "{}+", "output": "server"}
+    assert calls_of(reducer)[0]["function"] == {
+        "name": "f",
+        "arguments": "{}!+",
+        "output": "server",
+    }
 
 
 def test_created_with_calls_is_the_starting_snapshot() -> None:
@@ -612,7 +621,8 @@ def test_requires_action_then_submit_tool_outputs_is_one_run() -> None:
     assert call.function.output == "21C"
     assert [m.id for m in run.messages] == ["msg_1"]
     assert run.messages[0].content[0].text.value == "It is 21C."  # type: ignore[union-attr]
-    assert reducer.reports[0].kind == "completed_differs"  # the output arrived in the final copy
+    # the output arrived in the final copy only: never streamed, informational
+    assert [r.kind for r in reducer.reports] == ["completed_adds"]
 
 
 def test_runs_are_told_apart() -> None:
@@ -695,7 +705,7 @@ def test_duplicate_created_and_missing_created() -> None:
     reducer = Reducer()
     reducer.apply("thread.run.step.created", step_created())
     reducer.apply("thread.run.step.delta", step_delta(function_delta(0, "kept")))
-    reducer.apply("thread.run.step.created", step_created())
+    reducer.apply("thread.run.step.created", step_created())  # stale: says no calls yet
     assert calls_of(reducer)[0]["function"]["arguments"] == "kept"
     reducer.apply("thread.run.step.in_progress", step_created("step_2"))
     final = {**step_created("step_3"), "status": "completed"}
@@ -707,13 +717,30 @@ def test_duplicate_created_and_missing_created() -> None:
         "missing_created",
         "completed_unknown",
     ]
-    for events in (
-        [("thread.run.step.created", step_created())] * 2,
-        [("thread.run.step.in_progress", step_created())],
-        [("thread.run.step.completed", final)],
-    ):
+    stale = [
+        ("thread.run.step.created", step_created()),
+        ("thread.run.step.delta", step_delta(function_delta(0, "kept"))),
+        ("thread.run.step.created", step_created()),
+    ]
+    for events in (stale, [("thread.run.step.in_progress", step_created())]):
         with pytest.raises(StrictModeError):
             reduce(events, strict=True)
+    # a final copy of a step not seen (an earlier body's) is complete data: strict takes it
+    assert [
+        r.kind for r in reduce([("thread.run.step.completed", final)], strict=True).reports
+    ] == ["completed_unknown"]
+
+
+def test_created_again_that_agrees_is_informational() -> None:
+    """A repeated created that agrees with what is known (the Azure MCP capture) is reported as
+    created_again (informational) and accepted in strict mode; one that disagrees is not."""
+    events = [("thread.run.step.created", step_created())] * 2
+    for strict in (False, True):
+        [report] = reduce(events, strict=strict).reports
+        assert (report.kind, report.severity) == ("created_again", "info")
+    moved = [*events[:1], ("thread.run.step.created", {**step_created(), "status": "failed"})]
+    with pytest.raises(StrictModeError):
+        reduce(moved, strict=True)
 
 
 def test_in_progress_updates_top_fields_only() -> None:

@@ -174,7 +174,7 @@ from ._sources import (
 )
 from ._summary import summarize
 from ._version import installed_version as _installed_version
-from .merge.reports import Report, Reports, Update, UpdateKind
+from .merge.reports import INFORMATIONAL_REPORTS, Report, Reports, Update, UpdateKind
 from .merge.views import (
     MessagesView,
     RunStepsView,
@@ -187,6 +187,7 @@ from .sse.decoder import (
 )
 
 __all__ = [
+    "INFORMATIONAL_REPORTS",
     "Accumulator",
     "ActivitiesStepDetails",
     "ActivitiesStepDetailsDelta",

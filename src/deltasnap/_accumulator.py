@@ -68,7 +68,10 @@ class Accumulator:
     (see ``Limits``). Every event the reducer accepted except the (many) deltas is kept in
     ``events`` (up to ``Limits.max_kept_events`` events and ``Limits.max_kept_event_bytes`` of
     their data); ``keep_deltas=True`` keeps those too.
-    ``event_counts`` counts every event by name.
+    ``event_counts`` counts every event by name. ``dispatch_unterminated`` (on by default): at
+    the end of input, an unterminated last event whose data is complete (``[DONE]``, or JSON that
+    parses) is applied, with an informational ``unterminated_event`` report; off, it is dropped
+    as WHATWG says (``truncated_event``).
     """
 
     def __init__(
@@ -78,8 +81,10 @@ class Accumulator:
         strict: bool = False,
         keep_deltas: bool = False,
         limits: Limits | None = None,
+        dispatch_unterminated: bool = True,
     ) -> None:
         self.limits = limits = Limits() if limits is None else limits
+        self.dispatch_unterminated = dispatch_unterminated
         self.reducer = Reducer(use_completed=use_completed, strict=strict, limits=limits)
         self.strict = strict
         self.keep_deltas = keep_deltas
@@ -97,7 +102,7 @@ class Accumulator:
         self.done = False
         self.closed = False
         self.truncated = False
-        self._decoder = SSEDecoder(max_event_bytes=limits.max_event_bytes)
+        self._decoder = self._new_decoder()
         self._number = 0
         self._offset_base = 0
         self._lifecycle = Lifecycle(self.reducer)
@@ -154,10 +159,20 @@ class Accumulator:
         self.closed = True
         decoder = self._decoder
         try:
-            decoder.close()
+            # what close() completes (an unterminated last event, a line ended by a held CR)
+            # goes back in the queue, to be applied like every other event
+            last = decoder.close()
+            decoder._ready.extend(
+                (e.event, e.data, e.id, e.retry, e.number, e.offset) for e in last
+            )
         except DeltasnapError as err:  # pragma: no cover - close() only discards
             self._fault(err)
         updates = self._drain()
+        if decoder.unterminated:
+            self._report(
+                "unterminated_event",
+                "the stream ended inside its last event, whose data was complete: it was applied",
+            )
         if decoder.truncated:
             self.truncated = True
             self._report(
@@ -175,10 +190,16 @@ class Accumulator:
     def new_segment(self) -> None:
         """Start a new HTTP body on the same run (e.g. after submitting tool outputs)."""
         self._offset_base += self._decoder.bytes_received
-        self._decoder = SSEDecoder(max_event_bytes=self.limits.max_event_bytes)
+        self._decoder = self._new_decoder()
         self.done = False
         self.closed = False
         self.truncated = False
+
+    def _new_decoder(self) -> SSEDecoder:
+        return SSEDecoder(
+            max_event_bytes=self.limits.max_event_bytes,
+            dispatch_unterminated=self.dispatch_unterminated,
+        )
 
     def feed_event(self, event: str, data: Any, *, offset: int | None = None) -> list[Update]:
         """Feed one already-decoded event (data: a dict, a JSON string, or a pydantic model).
@@ -195,12 +216,20 @@ class Accumulator:
             return []
 
     def updates(self, source: Any) -> Iterator[Update]:
-        """Feed a whole source (see ``accumulate``), yielding updates as they happen; then close."""
+        """Feed a whole source (see ``accumulate``), yielding updates as they happen; then close.
+        After a body ended (closed, or done), the source is the run's next body."""
+        self._continue()
         return iter_updates(self, source)
 
     def aupdates(self, source: AsyncIterable[Any] | Iterable[Any]) -> AsyncIterator[Update]:
         """Async form of ``updates`` for async iterables of chunks or events."""
+        self._continue()
         return aiter_updates(self, source)
+
+    def _continue(self) -> None:
+        """Before feeding a whole source: a new segment if the last body ended."""
+        if self.closed or self.done:
+            self.new_segment()
 
     def raise_for_error(self) -> None:
         """Raise the first ``error`` event the server sent, if any."""

@@ -12,9 +12,9 @@ __all__ = ["aaccumulate", "accumulate", "aiter_updates", "iter_updates"]
 
 
 def accumulate(
-    source: Any, *, accumulator: Accumulator | None = None, **options: Any
+    *sources: Any, accumulator: Accumulator | None = None, **options: Any
 ) -> Accumulator:
-    """Reduce a whole stream and return the finished Accumulator.
+    """Reduce a whole stream (or several bodies of one run, in order) and return the Accumulator.
 
     ``source`` may be bytes; str SSE text; a path (``os.PathLike``, or a str without line breaks);
     a binary or text file object; an iterable of bytes/str chunks (httpx ``iter_bytes()``,
@@ -22,22 +22,31 @@ def accumulate(
     ``.data`` (data a dict, JSON text, or a model with ``model_dump()``, e.g. openai SDK events).
     ``options`` go to ``Accumulator`` (use_completed, strict, keep_deltas, limits); pass
     ``accumulator`` to continue an existing one (e.g. a second stream segment of the same run).
+    Several sources are the HTTP bodies of one run (e.g. before and after
+    ``submit_tool_outputs``): each is one stream segment, closed before the next begins.
     """
+    if not sources:
+        raise TypeError("accumulate() needs at least one source")
     acc = accumulator if accumulator is not None else Accumulator(**options)
-    if accumulator is not None and (acc.closed or acc.done):
-        acc.new_segment()
-    feed_all(acc, source)
+    for source in sources:
+        if acc.closed or acc.done:
+            acc.new_segment()
+        feed_all(acc, source)
     return acc
 
 
 async def aaccumulate(
-    source: Any, *, accumulator: Accumulator | None = None, **options: Any
+    *sources: Any, accumulator: Accumulator | None = None, **options: Any
 ) -> Accumulator:
     """Async form of ``accumulate``: also takes async iterables of chunks or event objects."""
+    if not sources:
+        raise TypeError("aaccumulate() needs at least one source")
     acc = accumulator if accumulator is not None else Accumulator(**options)
-    if accumulator is not None and (acc.closed or acc.done):
-        acc.new_segment()
-    if not isinstance(source, AsyncIterable):
-        return accumulate(source, accumulator=acc)
-    await afeed_all(acc, source)
+    for source in sources:
+        if not isinstance(source, AsyncIterable):
+            accumulate(source, accumulator=acc)
+            continue
+        if acc.closed or acc.done:
+            acc.new_segment()
+        await afeed_all(acc, source)
     return acc

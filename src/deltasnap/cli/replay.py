@@ -47,6 +47,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     source = replay.add_mutually_exclusive_group(required=True)
     source.add_argument("file", nargs="?", help="capture to replay ('-' for standard input)")
     source.add_argument("--sample", action="store_true", help="replay the bundled sample")
+    replay.add_argument(
+        "more",
+        nargs="*",
+        metavar="FILE",
+        help="further HTTP bodies of the same run, in order (e.g. after submit_tool_outputs)",
+    )
     view = replay.add_mutually_exclusive_group()
     view.add_argument(
         "--messages", action="store_true", help="print {message_id: message} (even when empty)"
@@ -96,6 +102,8 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error(f"argument --indent: not allowed with argument {other}")
     if args.indent is not None and args.indent < 0:
         parser.error("argument --indent: must be 0 or more")
+    if args.more and args.sample:
+        parser.error("argument FILE: not allowed with argument --sample")
 
 
 class InputError(Exception):
@@ -105,8 +113,8 @@ class InputError(Exception):
 class _Reader:
     """The input's chunks, counting the bytes read and feeding the progress indicator."""
 
-    def __init__(self, args: argparse.Namespace, stderr: IO[str]) -> None:
-        self.path: str | None = str(sample_path()) if args.sample else args.file
+    def __init__(self, args: argparse.Namespace, stderr: IO[str], path: str | None) -> None:
+        self.path = path
         if self.path == "-":
             self.path = None
         self.name = "standard input" if self.path is None else self.path
@@ -160,16 +168,21 @@ def run(args: argparse.Namespace) -> int:
     out = Output(sys.stdout)
     stderr = sys.stderr
     acc = Accumulator(use_completed=not args.ignore_completed, strict=args.strict)
-    reader = _Reader(args, stderr)
+    paths = [str(sample_path())] if args.sample else [args.file, *args.more]
+    reader = _Reader(args, stderr, paths[0])
     jsonl_updates = args.live and args.format == "jsonl"
     live = None if jsonl_updates or not args.live else LiveText(out, lambda: acc.run_steps)
     try:
-        for update in acc.updates(reader.chunks()):
-            if jsonl_updates:
-                out.json_lines([update_json(update)])
-                out.flush()
-            elif live is not None:
-                live.show(update)
+        for number, path in enumerate(paths):
+            if number:
+                reader.finish()
+                reader = _Reader(args, stderr, path)
+            for update in acc.updates(reader.chunks()):
+                if jsonl_updates:
+                    out.json_lines([update_json(update)])
+                    out.flush()
+                elif live is not None:
+                    live.show(update)
     except InputError as err:
         reader.finish()  # erase the progress line before saying why
         print(f"deltasnap: {err}", file=stderr)

@@ -16,6 +16,7 @@ import attrs
 
 from .._errors import DeltaError, StrictModeError
 from .._limits import Bounds, Limit, Limits
+from .completed import Differences
 from .reports import Reports, Update
 from .values import merge_into, type_name
 
@@ -57,14 +58,18 @@ class MergeContext:
 @attrs.frozen
 class Repair:
     """An event out of order: lenient mode reports ``kind`` and does ``action``; strict raises
-    StrictModeError with the same reason. ``reason`` is formatted with event, noun, id, children."""
+    StrictModeError with the same reason unless ``strict_raises`` is False (a genuine stream's
+    normal way: reported, informational, in both modes). ``reason`` is formatted with event,
+    noun, id, children."""
 
     kind: str
     reason: str
     action: str
+    strict_raises: bool = True
 
 
-# The README's lenient/strict table, as data (the strict column is always StrictModeError).
+# The README's lenient/strict table, as data (the strict column: StrictModeError, except for the
+# informational repairs, which strict mode accepts too).
 REPAIRS: dict[str, Repair] = {
     "delta_first": Repair(
         "delta_before_created",
@@ -83,8 +88,15 @@ REPAIRS: dict[str, Repair] = {
     ),
     "final_unknown": Repair(
         "completed_unknown",
-        "{event} for {noun} {id} that was never created; taking the server's copy",
+        "{event} for {noun} {id} not seen before (an earlier body's?); taking the server's copy",
         "take the server's copy",
+        strict_raises=False,
+    ),
+    "created_again": Repair(
+        "created_again",
+        "{noun} {id} was created again, agreeing with what is known",
+        "keep everything",
+        strict_raises=False,
     ),
 }
 
@@ -153,9 +165,25 @@ class Lifecycle(Generic[S]):
         top = self._without_children(data)
         self.set_top(state, top, self.check_top(top))
 
-    def differs(self, state: S, data: Mapping[str, Any], server: Any) -> tuple[str, ...]:
+    def differs(self, state: S, data: Mapping[str, Any], server: Any) -> Differences:
         """Where the accumulated children differ from the server's final copy (none: equal)."""
         raise NotImplementedError
+
+    def children_json(self, state: S) -> Any:
+        """The accumulated children in JSON shape."""
+        raise NotImplementedError
+
+    def agrees(self, state: S, data: Mapping[str, Any]) -> bool:
+        """Whether a repeated ``created`` says nothing new: every field as known (the children as
+        accumulated)."""
+        top = self.top_of(state)
+        for key, value in data.items():
+            if key == self.children:
+                if value != self.children_json(state):
+                    return False
+            elif top.get(key) != value:
+                return False
+        return True
 
     def check_children(self, state: S | None, children: Any) -> Plan:
         """Check a delta's children in full, changing nothing; return the plan to apply."""
@@ -205,7 +233,7 @@ class Lifecycle(Generic[S]):
         reason = rule.reason.format(
             event=event, noun=self.noun, id=oid, children=self.children_words
         )
-        if self.ctx.strict:
+        if self.ctx.strict and rule.strict_raises:
             raise StrictModeError(reason)
         self.report(rule.kind, reason, number, oid)
 
@@ -235,6 +263,8 @@ class Lifecycle(Generic[S]):
         else:
             top = self._without_children(data)
             header = self.check_top(top)  # validate before reporting or changing anything
+            if known == "created_twice" and self.agrees(state, data):
+                known = "created_again"
             self.repair(known, number, oid, event)
             self.set_top(state, top, header)
             self.ctx.tops += 1
@@ -251,9 +281,12 @@ class Lifecycle(Generic[S]):
             self.repair(STAGES["final"][0], number, oid, event)
         else:
             diffs = self.differs(state, data, server)
-            if diffs:
+            if diffs.real:
                 reason = f"the server's {event} copy of {oid} differs from what was accumulated"
-                self.report("completed_differs", reason, number, oid, diffs)
+                self.report("completed_differs", reason, number, oid, diffs.real)
+            if diffs.adds:
+                reason = f"the server's {event} copy of {oid} adds data that is never streamed"
+                self.report("completed_adds", reason, number, oid, diffs.adds)
         if state is None or self.ctx.use_completed:
             state = self.states[oid] = self.from_whole(data, text, server)
         else:

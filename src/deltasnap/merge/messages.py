@@ -9,6 +9,7 @@ from .. import _models as m
 from .._converter import structure, unstructure
 from .._errors import DeltaError
 from .._limits import MESSAGES
+from .completed import Differences, split_differences
 from .lifecycle import Lifecycle
 from .message_checks import ContentPlan, check_content, check_message
 from .message_state import (
@@ -22,9 +23,11 @@ from .message_state import (
     part_from_block,
 )
 from .reports import Report, Update, UpdateKind
-from .values import differences, merge_into, type_name
+from .values import merge_into, type_name
 
 __all__ = ["MessageStore"]
+
+_SAME = Differences()
 
 _INDEX_TYPE = frozenset({"index", "type"})
 _TEXT_PART_KEYS = frozenset({"index", "type", "text"})
@@ -75,13 +78,16 @@ class MessageStore(Lifecycle[MessageState]):
         state.header = None
         state.snapshot = None
 
-    def differs(self, state: MessageState, data: Mapping[str, Any], server: Any) -> tuple[str, ...]:
+    def differs(self, state: MessageState, data: Mapping[str, Any], server: Any) -> Differences:
         if state.content_json() == data.get("content"):
-            return ()
+            return _SAME
         # the cheap comparison said "maybe different": compare the normalized snapshots
         ours = state.normal_json()
         theirs = unstructure(server)["content"]
-        return () if ours == theirs else tuple(differences(ours, theirs, "content"))
+        return _SAME if ours == theirs else split_differences(ours, theirs, "content")
+
+    def children_json(self, state: MessageState) -> Any:
+        return state.content_json()
 
     def update(self, kind: str, number: int, oid: str, state: MessageState) -> Update:
         return Update(cast("UpdateKind", f"message.{kind}"), number, oid)

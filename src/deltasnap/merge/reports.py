@@ -8,7 +8,7 @@ import attrs
 
 from .._limits import REPORTS, UNLIMITED
 
-__all__ = ["Report", "Reports", "Update", "UpdateKind"]
+__all__ = ["INFORMATIONAL_REPORTS", "Report", "Reports", "Update", "UpdateKind"]
 
 
 UpdateKind = Literal[
@@ -69,6 +69,16 @@ class Update(NamedTuple):
     value: Any = None
 
 
+#: Report kinds that tell of a genuine stream's normal ways, not of damage or loss: data the server
+#: never streams (``completed_adds``), a final copy of an object not seen in this body
+#: (``completed_unknown``), a repeated ``created`` that agrees with what is known
+#: (``created_again``), a last event complete but unterminated (``unterminated_event``).
+#: Every other kind is a warning.
+INFORMATIONAL_REPORTS = frozenset(
+    {"completed_adds", "completed_unknown", "created_again", "unterminated_event"}
+)
+
+
 @attrs.frozen
 class Report:
     """Something the reducer noticed and did not raise for (a difference, a repair, a skip)."""
@@ -79,6 +89,11 @@ class Report:
     message_id: str | None = None
     details: tuple[str, ...] = ()
     step_id: str | None = None
+
+    @property
+    def severity(self) -> str:
+        """``"info"`` for the kinds in ``INFORMATIONAL_REPORTS``, else ``"warning"``."""
+        return "info" if self.kind in INFORMATIONAL_REPORTS else "warning"
 
 
 class Reports(list[Report]):

@@ -27,13 +27,16 @@ __all__ = [
     "ANNOTATION_STREAMED",
     "CONTENT",
     "CONTENT_NEEDS_OBJECT",
+    "NEVER_STREAMED",
     "OUTPUTS",
     "OUTPUT_STREAMED",
     "STEP_DETAILS_NEEDS_OBJECT",
     "STEP_NEEDS_OBJECT",
     "TOOL_CALLS",
+    "WHOLE",
     "Schema",
     "TypeRule",
+    "never_streamed",
 ]
 
 Schema: TypeAlias = Mapping[str, "builtins.type | Schema"]
@@ -105,6 +108,37 @@ OUTPUTS = {
     )
 }
 STEP_DETAILS_NEEDS_OBJECT = {"message_creation": "message_creation"}
+
+# What the server never streams, by (keyed level, type): the fields (dotted paths inside the item)
+# that only its final copy carries. A difference there between what was accumulated and the
+# final copy is ``completed_adds`` (informational), never ``completed_differs``.
+WHOLE = "*"
+"""Every field of the item except ``id``, ``type`` and ``index``."""
+NEVER_STREAMED: dict[tuple[str, str], frozenset[str]] = {
+    # set by the client's submit_tool_outputs, after the call streamed
+    ("tool_calls", "function"): frozenset({"function.output"}),
+    # requested with include[]; only the step's final copy has them
+    ("tool_calls", "file_search"): frozenset({"file_search.results"}),
+    # an Azure MCP step: created empty, never streamed, complete in its final copy
+    ("step_details", "activities"): frozenset({WHOLE}),
+}
+# Besides these: every field of a tool call whose type has no appended field (Azure AI Agents
+# types such as mcp, bing_grounding, azure_ai_search, and types not known yet) arrives whole,
+# and a field that the final copy leaves out where the stream gave only an empty value (``""``,
+# ``[]``, ``{}``, null: e.g. a file_citation's empty ``quote``) was dropped, not changed.
+
+
+def never_streamed(level: str, kind: str) -> frozenset[str]:
+    """The never-streamed fields of an item of type ``kind`` at ``level`` (see NEVER_STREAMED)."""
+    fields = NEVER_STREAMED.get((level, kind))
+    if fields is not None:
+        return fields
+    if level == "tool_calls":
+        rule = TOOL_CALLS.get(kind)
+        if rule is None or rule.streamed is None:
+            return frozenset({WHOLE})
+    return frozenset()
+
 
 # Derived lookups for the hot path.
 CONTENT_NEEDS_OBJECT = {t: r.obj for t, r in CONTENT.items() if r.needs_object and r.obj}

@@ -11,11 +11,12 @@ from .. import _run_models as rm
 from .._converter import structure, unstructure
 from .._errors import DeltaError
 from .._limits import STEPS
+from .completed import Differences, split_differences
 from .lifecycle import Lifecycle
 from .reports import Report, Update, UpdateKind
 from .step_checks import DetailsPlan, check_details, check_step
 from .step_state import StepState, ToolCall, bare_step, state_from_step
-from .values import differences, merge_into, type_name
+from .values import merge_into, type_name
 
 __all__ = ["STEP_EVENTS", "StepStore"]
 
@@ -23,6 +24,8 @@ STEP_EVENTS = tuple(
     f"thread.run.step.{s}"
     for s in ("created", "in_progress", "delta", "completed", "failed", "cancelled", "expired")
 )
+
+_SAME = Differences()
 
 _TYPE = frozenset({"type"})
 _TYPE_CALLS = frozenset({"type", "tool_calls"})
@@ -67,10 +70,13 @@ class StepStore(Lifecycle[StepState]):
         top = {k: v for k, v in data.items() if k != "step_details"}
         self.set_top(state, top, attrs.evolve(server, step_details=None))
 
-    def differs(self, state: StepState, data: Mapping[str, Any], server: Any) -> tuple[str, ...]:
+    def differs(self, state: StepState, data: Mapping[str, Any], server: Any) -> Differences:
         ours = state.details_json()
         theirs = unstructure(server).get("step_details")
-        return () if ours == theirs else tuple(differences(ours, theirs, "step_details"))
+        return _SAME if ours == theirs else split_differences(ours, theirs, "step_details")
+
+    def children_json(self, state: StepState) -> Any:
+        return state.details_json()
 
     def update(self, kind: str, number: int, oid: str, state: StepState) -> Update:
         return Update(

@@ -33,6 +33,7 @@ undecoded buffer (``_consumed()``; see ``payload/runs.py``) or let the decoder g
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from typing import Literal
 
@@ -94,10 +95,12 @@ class SSEDecoder(EventBuilder):
     """Incremental, sans-I/O SSE decoder: bytes in any chunking in, events out.
 
     ``last_event_id``: the Last-Event-ID to start from (a reconnecting client's saved one), which
-    events before any ``id:`` field carry.
+    events before any ``id:`` field carry. ``dispatch_unterminated``: at ``close()``, an unfinished
+    last event whose data is complete (``[DONE]``, or JSON that parses) is dispatched rather than
+    discarded (``unterminated`` then says so); off by default, the strict WHATWG reading.
     """
 
-    __slots__ = ()
+    __slots__ = ("_dispatch_unterminated", "unterminated")
 
     def __init__(
         self,
@@ -105,6 +108,7 @@ class SSEDecoder(EventBuilder):
         max_event_bytes: int | None = 16 * 1024 * 1024,
         errors: Literal["strict", "replace"] = "strict",
         last_event_id: str | None = None,
+        dispatch_unterminated: bool = False,
     ) -> None:
         if max_event_bytes is not None and max_event_bytes < 0:
             raise ValueError(f"max_event_bytes must be None or >= 0, not {max_event_bytes!r}")
@@ -113,6 +117,9 @@ class SSEDecoder(EventBuilder):
         super().__init__(
             max_event_bytes=max_event_bytes, errors=errors, last_event_id=last_event_id
         )
+        self._dispatch_unterminated = dispatch_unterminated
+        #: After close(): True if an unterminated last event was dispatched.
+        self.unterminated = False
 
     def feed(self, data: bytes | str) -> list[ServerSentEvent]:
         """Receive ``data``, then return every event that is complete.
@@ -126,7 +133,8 @@ class SSEDecoder(EventBuilder):
         return self._drain()
 
     def close(self) -> list[ServerSentEvent]:
-        """End of input: return the events still complete; an unfinished event is discarded."""
+        """End of input: return the events still complete; an unfinished event is discarded
+        (unless ``dispatch_unterminated`` and its data is complete: then it is the last one)."""
         self._final = True
         if self._held:
             self._inbox.append(b"")  # a held CR ends its line now
@@ -142,9 +150,49 @@ class SSEDecoder(EventBuilder):
             partial = bool(tail) and not tail.startswith(b":")
             dropping = (self._skipping or self._skip_partial) and self.discarded_bytes > 0
             self.truncated = bool(self._data) or partial or bool(dropping)
+            if self.truncated and not dropping and self._dispatch_unterminated:
+                self._unterminated(tail if partial else b"")
+                if self.unterminated:
+                    events += self._drain()
             self._tail = bytearray()
             self._data.clear()
         return events
+
+    def _unterminated(self, tail: bytes) -> None:
+        """Dispatch the unfinished last event (its last line ``tail`` unended) if its data is
+        complete; leave everything as it was otherwise."""
+        data = list(self._data)
+        etype = self._etype
+        event_id = self._id_buffer
+        if tail:
+            name, _, value = tail.partition(b":")
+            if value[:1] == b" ":
+                value = value[1:]
+            try:
+                text = value.decode("utf-8", self._errors)
+            except UnicodeDecodeError:
+                return
+            if name == b"data":
+                data.append(text)
+            elif name == b"event":
+                etype = text
+            elif name == b"id" and "\0" not in text:
+                event_id = text
+        if not data:
+            return
+        joined = "\n".join(data)
+        if joined.strip() != "[DONE]":
+            try:
+                json.loads(joined)
+            except (ValueError, RecursionError):
+                return
+        self._number += 1
+        raw = (etype or "message", joined, event_id, self._event_retry, self._number)
+        self._ready.append((*raw, self._event_start))
+        self.last_event_id = event_id
+        self.unterminated = True
+        self.truncated = False
+        self.discarded_bytes = 0
 
     # -- output ------------------------------------------------------------------------------
 
