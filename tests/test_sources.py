@@ -206,3 +206,35 @@ def test_accumulate_feeds_quietly_to_the_same_end(
         errors.append(repr(err))
     assert len(errors) in (0, 2) and len(set(errors)) <= 1
     assert _state(quiet) == _state(loud)
+
+
+def test_a_str_is_a_path_only_when_it_names_a_file(tmp_path: Path) -> None:
+    """A one-line str that names no file is SSE text (``"data: {}"`` is not a path); one that
+    names an existing file, or a Path, is read from disk."""
+    acc = accumulate(
+        'event: thread.message.created\ndata: {"id": "msg_1"}\n\nevent: done\ndata: [DONE]\n\n'
+    )
+    assert list(acc.messages) == ["msg_1"]
+    one_line = accumulate("data: {}")
+    assert one_line.event_counts["message"] == 1 and not one_line.messages
+    capture = tmp_path / "one.sse"
+    capture.write_bytes(stream_path("basic").read_bytes())
+    assert accumulate(str(capture)).messages == accumulate(capture).messages
+    assert accumulate(str(capture)).messages
+
+
+def test_decoded_events_as_dicts() -> None:
+    """Decoded events may be dicts with ``event`` and ``data``: one alone, or a list of them."""
+    created = {"event": "thread.message.created", "data": {"id": "msg_1", "role": "assistant"}}
+    delta = {
+        "event": "thread.message.delta",
+        "data": {
+            "id": "msg_1",
+            "delta": {"content": [{"index": 0, "type": "text", "text": {"value": "hi"}}]},
+        },
+    }
+    acc = accumulate([created, delta, {"event": "done", "data": "[DONE]"}])
+    assert acc.messages["msg_1"].content[0].text.value == "hi"  # type: ignore[union-attr]
+    assert not acc.truncated
+    single = accumulate(created)
+    assert list(single.messages) == ["msg_1"] and not single.truncated

@@ -5,7 +5,7 @@ it without this module knowing the accumulator."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,16 +32,25 @@ _CHUNK = 64 * 1024
 _TEXT_TYPES = (bytes, bytearray, memoryview, str)
 
 
+def _is_event_dict(item: Any) -> bool:
+    """A decoded event given as a plain mapping: ``{"event": name, "data": ...}``."""
+    return isinstance(item, Mapping) and "event" in item and "data" in item
+
+
 def _is_event(item: Any) -> bool:
+    if _is_event_dict(item):
+        return True
     return hasattr(item, "event") and hasattr(item, "data") and not isinstance(item, _TEXT_TYPES)
 
 
 def _as_path(source: Any) -> Path | None:
-    """A path from a PathLike, or from a str that cannot be SSE text (it has no line break)."""
+    """A path from a PathLike, or from a str that names an existing file (and cannot be SSE text:
+    it has no line break); any other str is the stream's text itself."""
     if isinstance(source, os.PathLike):
         return Path(source)
-    if isinstance(source, str) and "\n" not in source and "\r" not in source and source:
-        return Path(source)
+    if isinstance(source, str) and source and "\n" not in source and "\r" not in source:
+        path = Path(source)
+        return path if path.is_file() else None
     return None
 
 
@@ -60,6 +69,8 @@ def _items(source: Any) -> Iterable[Any]:
     """The source as an iterable of chunks (bytes/str) or event objects."""
     if isinstance(source, bytes | bytearray | memoryview):
         return (bytes(source),)
+    if _is_event_dict(source):  # one decoded event
+        return (source,)
     path = _as_path(source)
     if path is not None:
         return _read_file(path)
@@ -80,6 +91,8 @@ def _feed_item(acc: Feedable, item: Any, *, quiet: bool = False) -> list[Update]
             acc._feed_quietly(chunk)
             return []
         return acc.feed(chunk)
+    if _is_event_dict(item):
+        return acc.feed_event(str(item["event"]), item["data"])
     if _is_event(item):
         return acc.feed_event(str(item.event), item.data)
     raise TypeError(f"expected bytes, str or an event object, got {type(item).__name__}")

@@ -16,10 +16,12 @@ def accumulate(
 ) -> Accumulator:
     """Reduce a whole stream (or several bodies of one run, in order) and return the Accumulator.
 
-    ``source`` may be bytes; str SSE text; a path (``os.PathLike``, or a str without line breaks);
-    a binary or text file object; an iterable of bytes/str chunks (httpx ``iter_bytes()``,
-    requests ``iter_content()``); or an iterable of decoded event objects with ``.event`` and
-    ``.data`` (data a dict, JSON text, or a model with ``model_dump()``, e.g. openai SDK events).
+    Each source may be bytes; a path (a ``pathlib.Path`` or other ``os.PathLike``, or a str that
+    names an existing file); any other str is SSE text itself; a binary or text file object; an
+    iterable of bytes/str chunks (httpx ``iter_bytes()``, requests ``iter_content()``); one
+    decoded event or an iterable of them: objects with ``.event`` and ``.data`` or dicts
+    ``{"event": ..., "data": ...}`` (data a dict, JSON text, or a model with ``model_dump()``, e.g.
+    openai SDK events).
     ``options`` go to ``Accumulator`` (use_completed, strict, keep_deltas, limits); pass
     ``accumulator`` to continue an existing one (e.g. a second stream segment of the same run).
     Several sources are the HTTP bodies of one run (e.g. before and after
