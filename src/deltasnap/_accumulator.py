@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import AsyncIterable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -11,7 +10,6 @@ import attrs
 
 from ._errors import (
     DeltasnapError,
-    InvalidJSON,
     ServerError,
     StrictModeError,
     error_reason,
@@ -23,7 +21,8 @@ from ._reducer import Reducer
 from .merge.reports import Report, Reports, Update
 from .merge.views import MessagesView, RunStepsView, RunsView, RunView
 from .payload import runs, shortcut
-from .payload.json import check_depth, loads
+from .payload.decoded import json_size, plain_data
+from .payload.json import loads
 from .sse.decoder import SSEDecoder
 
 if TYPE_CHECKING:
@@ -208,7 +207,7 @@ class Accumulator:
         """
         self._number += 1
         try:
-            plain = _plain(data, self.limits.max_json_depth)
+            plain = plain_data(data, self.limits.max_json_depth)
             size = len(data) if isinstance(data, str | bytes) else None
             return self._apply(self._number, event, plain, offset, None, size)
         except DeltasnapError as err:
@@ -418,7 +417,7 @@ class Accumulator:
                 self.events.append(event)
                 return
             if size is None:
-                size = _json_size(event.data)
+                size = json_size(event.data)
             if self.kept_event_bytes + size <= self._max_kept_bytes:
                 self.kept_event_bytes += size
                 self.events.append(event)
@@ -445,40 +444,3 @@ class Accumulator:
         reports.append(
             Report("skipped_event", str(err), err.event_number, err.message_id, step_id=err.step_id)
         )
-
-
-def _json_size(data: Any) -> int:
-    """The size of decoded data as JSON text, in characters (what it would have arrived as)."""
-    try:
-        return len(json.dumps(data, default=repr))
-    except (ValueError, TypeError, RecursionError):  # cyclic or odd data: count it as large
-        return UNLIMITED
-
-
-def _plain(data: Any, max_depth: int) -> Any:
-    """Event data as plain JSON values: dicts pass, JSON text is parsed, models are dumped; the
-    nesting depth is checked either way."""
-    if isinstance(data, dict):
-        check_depth(data, max_depth)
-        return data
-    if isinstance(data, str | bytes):
-        try:
-            text = data.decode() if isinstance(data, bytes) else data
-        except UnicodeDecodeError as err:
-            raise InvalidJSON(f"event data is not UTF-8: {err}") from None
-        if text.strip() == "[DONE]":
-            return text
-        return loads(text, max_depth)
-    dump = getattr(data, "model_dump", None)
-    to_dict = getattr(data, "to_dict", None)
-    if callable(dump):
-        try:
-            plain = dump(exclude_unset=True)
-        except TypeError:
-            plain = dump()
-    elif callable(to_dict):
-        plain = to_dict()
-    else:
-        plain = data
-    check_depth(plain, max_depth)
-    return plain
