@@ -7,7 +7,7 @@ items and the message's streamed-text length once they are applied.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -21,7 +21,15 @@ from .._errors import (
 from .._limits import Bounds, Limits
 from .keyed import ANNOTATION, CONTENT_PART, Typed, check_text
 from .message_state import MessageState, TextPart
-from .rules import ANNOTATION_FIELDS, ANNOTATION_STREAMED, Schema
+from .rules import (
+    ANNOTATION_FIELDS,
+    ANNOTATION_STREAMED,
+    KEYED_ANNOTATIONS,
+    Schema,
+    TypeRule,
+    streamed_content,
+    streamed_path,
+)
 from .values import type_name
 
 __all__ = ["ContentPlan", "check_content", "check_message"]
@@ -51,22 +59,17 @@ def check_content(
     for item in content:
         index, kind = CONTENT_PART.check_item(item, parts, new, bounds, limits)
         try:
-            if kind == "text":
-                inner = item.get("text")
-                if inner is not None:
-                    if type(inner) is not dict:
-                        raise DeltaError(f"text must be an object, got {type_name(inner)}")
-                    text += _streamed("text.value", inner.get("value"))
-                    annotations = inner.get("annotations")
-                    if annotations is not None:
-                        part = parts.get(index)
-                        existing = part.annotations if type(part) is TextPart else _NOTHING
-                        added = new_annotations.setdefault(index, {})
-                        text += _check_annotations(annotations, existing, added, bounds, limits)
-            elif kind == "refusal":
-                text += _streamed("refusal", item.get("refusal"))
-            else:
+            rule = streamed_content(kind)
+            if rule is None:
                 structure(item, m.ContentDelta)
+            elif (holder := _holder(item, rule)) is not None:
+                text += _streamed(streamed_path(rule), holder.get(cast(str, rule.streamed)))
+                annotations = holder.get(KEYED_ANNOTATIONS)
+                if annotations is not None and rule.children == KEYED_ANNOTATIONS:
+                    part = parts.get(index)
+                    existing = part.annotations if type(part) is TextPart else _NOTHING
+                    added = new_annotations.setdefault(index, {})
+                    text += _check_annotations(annotations, existing, added, bounds, limits)
             check_text(text, bounds, limits, "message")
         except ValidationError as err:
             raise DeltaError(f"bad {kind} delta: {err.reason}").located(
@@ -76,6 +79,17 @@ def check_content(
             raise err.located(content_index=index) from None
         items.append((index, kind, item))
     return ContentPlan(items, text)
+
+
+def _holder(item: Mapping[str, Any], rule: TypeRule) -> Mapping[str, Any] | None:
+    """What holds a content delta's streamed field: the item, or the row's object in it (None
+    when absent); raise when that object is not an object."""
+    if rule.obj is None:
+        return item
+    inner = item.get(rule.obj)
+    if inner is not None and type(inner) is not dict:
+        raise DeltaError(f"{rule.obj} must be an object, got {type_name(inner)}")
+    return inner
 
 
 def _streamed(what: str, piece: Any) -> int:
@@ -139,12 +153,15 @@ def check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> in
     for index, block in enumerate(content):
         if type(block) is not dict:
             continue
-        kind = block.get("type")
-        if kind == "refusal":
-            text += _length(block.get("refusal"))
-        elif kind == "text" and type(inner := block.get("text")) is dict:
-            text += _length(inner.get("value"))
-            annotations = inner.get("annotations")
+        rule = streamed_content(block.get("type"))
+        if rule is None:
+            continue
+        holder = block if rule.obj is None else block.get(rule.obj)
+        if type(holder) is not dict:
+            continue
+        text += _length(holder.get(rule.streamed))
+        if rule.children == KEYED_ANNOTATIONS:
+            annotations = holder.get(KEYED_ANNOTATIONS)
             if type(annotations) is not list or not annotations:
                 continue
             ANNOTATION.check_whole(len(annotations), "a text part", bounds, content_index=index)
