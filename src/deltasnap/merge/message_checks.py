@@ -7,7 +7,7 @@ items and the message's streamed-text length once they are applied.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import attrs
 
@@ -24,9 +24,9 @@ from .message_state import MessageState, TextPart
 from .rules import (
     ANNOTATION_FIELDS,
     ANNOTATION_STREAMED,
+    CONTENT,
     KEYED_ANNOTATIONS,
     Schema,
-    TypeRule,
     streamed_content,
     streamed_path,
 )
@@ -59,11 +59,17 @@ def check_content(
     for item in content:
         index, kind = CONTENT_PART.check_item(item, parts, new, bounds, limits)
         try:
-            rule = streamed_content(kind)
-            if rule is None:
+            rule = CONTENT.get(kind)
+            if rule is None or rule.streamed is None:
                 structure(item, m.ContentDelta)
-            elif (holder := _holder(item, rule)) is not None:
-                text += _streamed(streamed_path(rule), holder.get(cast(str, rule.streamed)))
+            elif (holder := item if rule.obj is None else _holder(item, rule.obj)) is not None:
+                piece = holder.get(rule.streamed)
+                if piece is not None:
+                    if type(piece) is not str:
+                        raise DeltaError(
+                            f"{streamed_path(rule)} must be a string, got {type_name(piece)}"
+                        )
+                    text += len(piece)
                 annotations = holder.get(KEYED_ANNOTATIONS)
                 if annotations is not None and rule.children == KEYED_ANNOTATIONS:
                     part = parts.get(index)
@@ -81,24 +87,13 @@ def check_content(
     return ContentPlan(items, text)
 
 
-def _holder(item: Mapping[str, Any], rule: TypeRule) -> Mapping[str, Any] | None:
-    """What holds a content delta's streamed field: the item, or the row's object in it (None
-    when absent); raise when that object is not an object."""
-    if rule.obj is None:
-        return item
-    inner = item.get(rule.obj)
+def _holder(item: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    """The object ``key`` of a content delta that holds its streamed field (None when absent);
+    raise when it is not an object."""
+    inner = item.get(key)
     if inner is not None and type(inner) is not dict:
-        raise DeltaError(f"{rule.obj} must be an object, got {type_name(inner)}")
+        raise DeltaError(f"{key} must be an object, got {type_name(inner)}")
     return inner
-
-
-def _streamed(what: str, piece: Any) -> int:
-    """The length of a streamed piece (absent or null: 0); raise unless it is a string."""
-    if piece is None:
-        return 0
-    if type(piece) is not str:
-        raise DeltaError(f"{what} must be a string, got {type_name(piece)}")
-    return len(piece)
 
 
 def _check_annotations(
