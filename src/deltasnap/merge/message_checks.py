@@ -21,7 +21,15 @@ from .._errors import (
 from .._limits import Bounds, Limits
 from .keyed import ANNOTATION, CONTENT_PART, Typed, check_text
 from .message_state import MessageState, TextPart
-from .rules import ANNOTATION_FIELDS, ANNOTATION_STREAMED, Schema
+from .rules import (
+    ANNOTATION_FIELDS,
+    ANNOTATION_STREAMED,
+    CONTENT,
+    KEYED_ANNOTATIONS,
+    Schema,
+    streamed_content,
+    streamed_path,
+)
 from .values import type_name
 
 __all__ = ["ContentPlan", "check_content", "check_message"]
@@ -51,22 +59,23 @@ def check_content(
     for item in content:
         index, kind = CONTENT_PART.check_item(item, parts, new, bounds, limits)
         try:
-            if kind == "text":
-                inner = item.get("text")
-                if inner is not None:
-                    if type(inner) is not dict:
-                        raise DeltaError(f"text must be an object, got {type_name(inner)}")
-                    text += _streamed("text.value", inner.get("value"))
-                    annotations = inner.get("annotations")
-                    if annotations is not None:
-                        part = parts.get(index)
-                        existing = part.annotations if type(part) is TextPart else _NOTHING
-                        added = new_annotations.setdefault(index, {})
-                        text += _check_annotations(annotations, existing, added, bounds, limits)
-            elif kind == "refusal":
-                text += _streamed("refusal", item.get("refusal"))
-            else:
+            rule = CONTENT.get(kind)
+            if rule is None or rule.streamed is None:
                 structure(item, m.ContentDelta)
+            elif (holder := item if rule.obj is None else _holder(item, rule.obj)) is not None:
+                piece = holder.get(rule.streamed)
+                if piece is not None:
+                    if type(piece) is not str:
+                        raise DeltaError(
+                            f"{streamed_path(rule)} must be a string, got {type_name(piece)}"
+                        )
+                    text += len(piece)
+                annotations = holder.get(KEYED_ANNOTATIONS)
+                if annotations is not None and rule.children == KEYED_ANNOTATIONS:
+                    part = parts.get(index)
+                    existing = part.annotations if type(part) is TextPart else _NOTHING
+                    added = new_annotations.setdefault(index, {})
+                    text += _check_annotations(annotations, existing, added, bounds, limits)
             check_text(text, bounds, limits, "message")
         except ValidationError as err:
             raise DeltaError(f"bad {kind} delta: {err.reason}").located(
@@ -78,13 +87,13 @@ def check_content(
     return ContentPlan(items, text)
 
 
-def _streamed(what: str, piece: Any) -> int:
-    """The length of a streamed piece (absent or null: 0); raise unless it is a string."""
-    if piece is None:
-        return 0
-    if type(piece) is not str:
-        raise DeltaError(f"{what} must be a string, got {type_name(piece)}")
-    return len(piece)
+def _holder(item: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    """The object ``key`` of a content delta that holds its streamed field (None when absent);
+    raise when it is not an object."""
+    inner = item.get(key)
+    if inner is not None and type(inner) is not dict:
+        raise DeltaError(f"{key} must be an object, got {type_name(inner)}")
+    return inner
 
 
 def _check_annotations(
@@ -139,12 +148,15 @@ def check_message(data: Mapping[str, Any], bounds: Bounds, limits: Limits) -> in
     for index, block in enumerate(content):
         if type(block) is not dict:
             continue
-        kind = block.get("type")
-        if kind == "refusal":
-            text += _length(block.get("refusal"))
-        elif kind == "text" and type(inner := block.get("text")) is dict:
-            text += _length(inner.get("value"))
-            annotations = inner.get("annotations")
+        rule = streamed_content(block.get("type"))
+        if rule is None:
+            continue
+        holder = block if rule.obj is None else block.get(rule.obj)
+        if type(holder) is not dict:
+            continue
+        text += _length(holder.get(rule.streamed))
+        if rule.children == KEYED_ANNOTATIONS:
+            annotations = holder.get(KEYED_ANNOTATIONS)
             if type(annotations) is not list or not annotations:
                 continue
             ANNOTATION.check_whole(len(annotations), "a text part", bounds, content_index=index)

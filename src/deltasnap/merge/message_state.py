@@ -15,9 +15,18 @@ from .._errors import ContentTypeMismatch
 from .._text import TextBuffer
 from .rules import ANNOTATION_STREAMED as _ANNOTATION_APPEND
 from .rules import CONTENT_NEEDS_OBJECT as _NEEDS_OBJECT
+from .rules import KEYED_ANNOTATIONS, TypeRule, streamed_content
 from .values import merge_into
 
-__all__ = ["MessageState", "Part", "TextPart", "bare_message", "new_part", "part_from_block"]
+__all__ = [
+    "MessageState",
+    "Part",
+    "StreamedPart",
+    "TextPart",
+    "bare_message",
+    "new_part",
+    "part_from_block",
+]
 
 _INDEX_TYPE = frozenset({"index", "type"})
 _ANNOTATION_SKIP = _INDEX_TYPE | {_ANNOTATION_APPEND}
@@ -127,23 +136,70 @@ class TextPart:
         return self.cache
 
 
-class _RefusalPart:
-    __slots__ = ("buffer", "cache", "extra")
-    type = "refusal"
+class StreamedPart:
+    """A content part one field of which streams (appended), as its rules-table row says:
+    refusal, and any streamed type without annotations that gets a row there."""
 
-    def __init__(self, value: str = "") -> None:
+    __slots__ = ("buffer", "cache", "header", "inner", "rule", "top", "type")
+
+    def __init__(self, rule: TypeRule, value: str = "") -> None:
+        self.rule = rule
+        self.type = rule.type
         self.buffer = TextBuffer(value)
-        self.extra: dict[str, Any] = {}
-        self.cache: m.RefusalContentBlock | None = None
+        self.top: dict[str, Any] = {}  # the item's other fields (but index, type, the object)
+        self.inner: dict[str, Any] = {}  # the row's object's other fields, if it has one
+        # the snapshot with an empty streamed field, rebuilt only when a field other than the
+        # streamed one changes (a streamed piece costs an evolve, not a structure)
+        self.header: Any = None
+        self.cache: m.ContentBlock | None = None
+
+    def merge(self, item: Mapping[str, Any]) -> str | None:
+        """Merge one checked delta of this part; return the streamed piece it carried, if any."""
+        rule = self.rule
+        field = cast(str, rule.streamed)
+        key = rule.obj
+        if key is None:
+            holder: Mapping[str, Any] | None = item
+            if len(item) > 2 + (field in item):
+                merge_into(self.top, item, _INDEX_TYPE | {field})
+                self.header = None
+        else:
+            holder = item.get(key)
+            if len(item) > 2 + (key in item):
+                merge_into(self.top, item, _INDEX_TYPE | {key})
+                self.header = None
+            if holder and len(holder) > (field in holder):
+                merge_into(self.inner, holder, frozenset({field}))
+                self.header = None
+        piece = holder.get(field) if holder else None
+        if piece:
+            self.buffer.append(piece)
+            return cast(str, piece)
+        return None
+
+    def _payload(self, value: str) -> dict[str, Any]:
+        rule = self.rule
+        field = cast(str, rule.streamed)
+        if rule.obj is None:
+            return {"type": self.type, field: value, **self.top}
+        return {"type": self.type, rule.obj: {field: value, **self.inner}, **self.top}
 
     def json(self) -> dict[str, Any]:
-        return {"type": "refusal", "refusal": self.buffer.text(), **self.extra}
+        return self._payload(self.buffer.text())
 
-    def build(self) -> m.RefusalContentBlock:
+    def build(self) -> m.ContentBlock:
         if self.cache is None:
-            self.cache = m.RefusalContentBlock(
-                refusal=cast(str, self.buffer.ref()), extra=dict(self.extra)
-            )
+            rule = self.rule
+            field = cast(str, rule.streamed)
+            header = self.header
+            if header is None:
+                header = self.header = structure(self._payload(""), rule.model)
+            value = self.buffer.ref()
+            if rule.obj is None:
+                self.cache = attrs.evolve(header, **{field: value})
+            else:
+                inner = attrs.evolve(getattr(header, rule.obj), **{field: value})
+                self.cache = attrs.evolve(header, **{rule.obj: inner})
         return self.cache
 
 
@@ -170,15 +226,17 @@ class _OtherPart:
         return self.cache
 
 
-Part = TextPart | _RefusalPart | _OtherPart
+Part = TextPart | StreamedPart | _OtherPart
 
 
 def new_part(kind: str) -> Part:
-    if kind == "text":
+    """The state of a new content part of type ``kind``, as its rules-table row says."""
+    rule = streamed_content(kind)
+    if rule is None:
+        return _OtherPart(kind)
+    if rule.children == KEYED_ANNOTATIONS:
         return TextPart()
-    if kind == "refusal":
-        return _RefusalPart()
-    return _OtherPart(kind)
+    return StreamedPart(rule)
 
 
 _MESSAGE_FIELDS = tuple(f.name for f in attrs.fields(m.Message) if f.name != "content")
@@ -264,11 +322,20 @@ def part_from_block(block: m.ContentBlock, raw: Mapping[str, Any]) -> Part:
         part.extra = dict(block.extra)
         part.cache = block
         return part
-    if isinstance(block, m.RefusalContentBlock):
-        refusal = _RefusalPart(block.refusal)
-        refusal.extra = dict(block.extra)
-        refusal.cache = block
-        return refusal
+    rule = streamed_content(block.type)
+    if rule is not None and rule.children != KEYED_ANNOTATIONS and type(block) is rule.model:
+        field = cast(str, rule.streamed)
+        streamed = StreamedPart(rule)
+        if rule.obj is None:
+            streamed.buffer = TextBuffer(getattr(block, field))
+            streamed.top = {k: v for k, v in raw.items() if k != "type" and k != field}
+        else:
+            streamed.buffer = TextBuffer(getattr(getattr(block, rule.obj), field))
+            streamed.top = {k: v for k, v in raw.items() if k != "type" and k != rule.obj}
+            raw_inner = raw.get(rule.obj) or {}
+            streamed.inner = {k: v for k, v in raw_inner.items() if k != field}
+        streamed.cache = block
+        return streamed
     other = _OtherPart(block.type)
     other.data = {k: v for k, v in raw.items() if k != "type"}
     other.cache = block

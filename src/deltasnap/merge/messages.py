@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from .. import _models as m
 from .._converter import structure, unstructure
@@ -14,9 +14,9 @@ from .lifecycle import Lifecycle
 from .message_checks import ContentPlan, check_content, check_message
 from .message_state import (
     MessageState,
+    StreamedPart,
     TextPart,
     _OtherPart,
-    _RefusalPart,
     bare_message,
     init_kwargs,
     new_part,
@@ -31,8 +31,16 @@ _SAME = Differences()
 
 _INDEX_TYPE = frozenset({"index", "type"})
 _TEXT_PART_KEYS = frozenset({"index", "type", "text"})
-_REFUSAL_PART_KEYS = frozenset({"index", "type", "refusal"})
 _TEXT_KEYS = frozenset({"value", "annotations"})
+
+
+_UPDATE_KINDS = frozenset(get_args(UpdateKind))
+
+
+def _update_kind(kind: str) -> UpdateKind:
+    """The update a streamed piece of a content part of type ``kind`` gives: named for the type
+    when updates have such a kind ("refusal"), else "content"."""
+    return cast("UpdateKind", kind) if kind in _UPDATE_KINDS else "content"
 
 
 class MessageStore(Lifecycle[MessageState]):
@@ -119,13 +127,10 @@ class MessageStore(Lifecycle[MessageState]):
             state.changed(part)
             if type(part) is TextPart:
                 _merge_text(part, item, number, oid, index, updates)
-            elif type(part) is _RefusalPart:
-                piece = item.get("refusal")
+            elif type(part) is StreamedPart:
+                piece = part.merge(item)
                 if piece:
-                    part.buffer.append(piece)
-                    updates.append(Update("refusal", number, oid, index, None, piece))
-                if len(item) > 3 or "refusal" not in item:
-                    merge_into(part.extra, item, _REFUSAL_PART_KEYS)
+                    updates.append(Update(_update_kind(kind), number, oid, index, None, piece))
             elif type(part) is _OtherPart:
                 merge_into(part.data, item, _INDEX_TYPE)
                 updates.append(Update("content", number, oid, index))

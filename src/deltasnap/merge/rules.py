@@ -27,6 +27,7 @@ __all__ = [
     "ANNOTATION_STREAMED",
     "CONTENT",
     "CONTENT_NEEDS_OBJECT",
+    "KEYED_ANNOTATIONS",
     "NEVER_STREAMED",
     "OUTPUTS",
     "OUTPUT_STREAMED",
@@ -37,6 +38,8 @@ __all__ = [
     "Schema",
     "TypeRule",
     "never_streamed",
+    "streamed_content",
+    "streamed_path",
 ]
 
 Schema: TypeAlias = Mapping[str, "builtins.type | Schema"]
@@ -138,6 +141,23 @@ def never_streamed(level: str, kind: str) -> frozenset[str]:
         if rule is None or rule.streamed is None:
             return frozenset({WHOLE})
     return frozenset()
+
+
+KEYED_ANNOTATIONS = "annotations"
+"""The child list of a streamed content part whose children are annotations (the text row)."""
+
+
+def streamed_content(kind: object) -> TypeRule | None:
+    """The row of content-part type ``kind`` if a field of it streams (looked up when asked, so
+    that a row added to CONTENT takes effect); None for any other type or a non-string."""
+    rule = CONTENT.get(kind) if type(kind) is str else None
+    return rule if rule is not None and rule.streamed is not None else None
+
+
+def streamed_path(rule: TypeRule) -> str:
+    """Where a row's streamed field is, dotted from the item (``text.value``, ``refusal``)."""
+    field = rule.streamed or ""
+    return field if rule.obj is None else f"{rule.obj}.{field}"
 
 
 # Derived lookups for the hot path.

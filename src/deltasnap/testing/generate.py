@@ -12,19 +12,17 @@ always give the same bytes. Standard library (and attrs) only; a million deltas 
 from __future__ import annotations
 
 import itertools
-import json
 import random
-from typing import Any, Final
+from typing import Final
 
 import attrs
 
+from ._gen_common import BASE_TS as _BASE_TS
+from ._gen_common import JSONObject
+from ._gen_common import encode as _encode
+from ._gen_steps import emit_run_step
+
 __all__ = ["GeneratedStream", "generate_stream"]
-
-JSONObject = dict[str, Any]
-
-_BASE_TS: Final = 1732000000
-_ENCODER: Final = json.JSONEncoder(ensure_ascii=False)
-_encode: Final = _ENCODER.encode  # identical output to json.dumps(obj, ensure_ascii=False)
 
 # Characters the text is drawn from (repeats weight them): mostly ASCII words, plus accents,
 # CJK, Hangul, emoji (outside the BMP, and a skin-tone modifier) and characters JSON must escape.
@@ -42,7 +40,6 @@ _POOL: Final = (
 )
 _VOCAB_SIZE: Final = 2048
 _FILE_NAMES: Final = ("report.pdf", "notes-ü.md", "数据.csv", "plot 1.png", 'q"1\\2.txt')
-_FUNCTIONS: Final = ("get_weather", "lookup_order", "search_docs")
 _DETAILS: Final = ("auto", "low", "high")
 _SPLIT_ANNOTATION_RATE: Final = 0.3
 
@@ -212,7 +209,7 @@ class _Builder:
         self.emit_obj("thread.run.in_progress", run("in_progress"))
         expected_steps: dict[str, JSONObject] = {}
         if self.run_steps:
-            step = self.run_step(ids)
+            step = emit_run_step(self, ids)
             expected_steps[step["id"]] = step
 
         plans = self.plan_messages()
@@ -435,65 +432,3 @@ class _Builder:
             "index": ai,
         }
         return before + marker, whole, None
-
-    # -- run steps ----------------------------------------------------------------------------
-
-    def run_step(self, ids: tuple[str, str, str]) -> JSONObject:
-        """Emit a tool_calls run step whose function ``arguments`` stream in pieces."""
-        rng = self.rng
-        thread_id, run_id, assistant_id = ids
-        step_id, call_id = self.token("step_"), self.token("call_")
-        name = rng.choice(_FUNCTIONS)
-        note = "".join(rng.choices(self.vocab, k=rng.randint(3, 12)))
-        arguments = _encode({"query": note, "limit": rng.randint(1, 50), "strict": True})
-
-        def step(status: str, completed_at: int | None, calls: list[JSONObject]) -> JSONObject:
-            return {
-                "id": step_id,
-                "object": "thread.run.step",
-                "created_at": _BASE_TS,
-                "run_id": run_id,
-                "assistant_id": assistant_id,
-                "thread_id": thread_id,
-                "type": "tool_calls",
-                "status": status,
-                "cancelled_at": None,
-                "completed_at": completed_at,
-                "expired_at": None,
-                "failed_at": None,
-                "last_error": None,
-                "step_details": {"type": "tool_calls", "tool_calls": calls},
-                "usage": None,
-            }
-
-        def delta(call: JSONObject) -> JSONObject:
-            return {
-                "id": step_id,
-                "object": "thread.run.step.delta",
-                "delta": {"step_details": {"type": "tool_calls", "tool_calls": [call]}},
-            }
-
-        self.emit_obj("thread.run.step.created", step("in_progress", None, []))
-        first = {"name": name, "arguments": "", "output": None}
-        self.emit_obj(
-            "thread.run.step.delta",
-            delta({"index": 0, "id": call_id, "type": "function", "function": first}),
-        )
-        lo, hi = self.text_piece
-        at = 0
-        while at < len(arguments):
-            size = rng.randint(lo, hi)
-            piece = arguments[at : at + size]
-            at += size
-            self.emit_obj(
-                "thread.run.step.delta",
-                delta({"index": 0, "type": "function", "function": {"arguments": piece}}),
-            )
-        final_call = {
-            "id": call_id,
-            "type": "function",
-            "function": {"name": name, "arguments": arguments, "output": None},
-        }
-        done = step("completed", _BASE_TS + 1, [final_call])
-        self.emit_obj("thread.run.step.completed", done)
-        return done
