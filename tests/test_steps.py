@@ -987,3 +987,29 @@ def test_run_view_follows_deltas_between_reads() -> None:
     assert [m.id for m in acc.runs["run_1"].messages] == ["m1"]
     assert [m.id for m in acc.runs["run_2"].messages] == ["m2"]
     assert [m.content[0].text.value for m in acc.runs["run_1"].messages] == ["abc"]  # type: ignore[union-attr]
+
+
+def test_a_change_is_told_only_to_the_cached_reads_that_hold_it() -> None:
+    """With many runs read (each read caches its members), a message's change reaches only the
+    caches of the runs holding it, so reading every run as a stream goes costs linear time
+    (it used to reach every cache: quadratic over an archive fed as one stream)."""
+    reducer = Reducer()
+    for i in range(40):
+        rid, mid = f"run_{i}", f"msg_{i}"
+        reducer.apply("thread.run.created", {"id": rid, "object": "thread.run", "status": "queued"})
+        reducer.apply(
+            "thread.message.created",
+            {"id": mid, "object": "thread.message", "role": "assistant", "run_id": rid},
+        )
+        assert [m.id for m in reducer.runs[rid].messages] == [mid]
+    reducer.apply(
+        "thread.message.delta",
+        {
+            "id": "msg_7",
+            "delta": {"content": [{"index": 0, "type": "text", "text": {"value": "x"}}]},
+        },
+    )
+    watchers = reducer._ctx.watchers
+    holding = [dirty for dirty in (d for ds in watchers.values() for d in ds) if dirty]
+    assert len(holding) == 1  # only run_7's message cache collected the change
+    assert reducer.runs["run_7"].messages[0].content[0].text.value == "x"  # type: ignore[union-attr]

@@ -49,8 +49,9 @@ class MergeContext:
         #: Bumped whenever an object is added or its top-level fields change (so a cached read
         #: that groups objects by run knows its grouping is stale).
         self.tops = 0
-        #: Sets that collect the states whose children changed, one per cached read (see runs).
-        self.watchers: list[set[object]] = []
+        #: id(state) → the sets that collect it when its children change: one per cached read
+        #: that holds the state (see runs), so a change costs the reads that hold it, no more.
+        self.watchers: dict[int, list[set[object]]] = {}
         #: The run most recently named by a run or step event.
         self.latest_run: str | None = None
 
@@ -221,7 +222,7 @@ class Lifecycle(Generic[S]):
 
     def touched(self, state: S) -> None:
         """``state``'s children changed: tell the cached reads that watch for it."""
-        for watcher in self.ctx.watchers:
+        for watcher in self.ctx.watchers.get(id(state), ()):
             watcher.add(state)
 
     def repair(self, name: str | None, number: int, oid: str, event: str) -> None:

@@ -53,6 +53,19 @@ class _Members:
         self.snapshots = tuple(self.built)
         self.dirty: set[object] = set()  # filled by Lifecycle.touched()
 
+    def watch(self, watchers: dict[int, list[set[object]]]) -> None:
+        """Have every member's changes collected in ``dirty``."""
+        for key in self.where:
+            watchers.setdefault(key, []).append(self.dirty)
+
+    def unwatch(self, watchers: dict[int, list[set[object]]]) -> None:
+        """Stop collecting the members' changes (this cache is being replaced)."""
+        for key in self.where:
+            held = watchers[key]
+            held.remove(self.dirty)
+            if not held:
+                del watchers[key]
+
 
 class RunStore:
     """Run id → latest run object and statuses; a RunView per run, built when read."""
@@ -135,7 +148,7 @@ class RunStore:
         members = self._members.get((run_id, steps))
         if members is None or members.tops != ctx.tops:
             if members is not None:
-                ctx.watchers.remove(members.dirty)
+                members.unwatch(ctx.watchers)
             if steps:
                 states: list[Any] = [
                     s for s in self._steps.states.values() if s.run_id in (None, run_id)
@@ -147,7 +160,7 @@ class RunStore:
                     if s.top.get("run_id") in (None, run_id)
                 ]
             members = self._members[(run_id, steps)] = _Members(ctx.tops, states)
-            ctx.watchers.append(members.dirty)
+            members.watch(ctx.watchers)
         elif members.dirty:
             built, where = members.built, members.where
             for state in members.dirty:
