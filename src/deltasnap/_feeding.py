@@ -38,8 +38,7 @@ def _is_event_dict(item: Any) -> bool:
 
 
 def _is_event(item: Any) -> bool:
-    if _is_event_dict(item):
-        return True
+    """A decoded event given as an object with ``.event`` and ``.data`` (e.g. an SDK event)."""
     return hasattr(item, "event") and hasattr(item, "data") and not isinstance(item, _TEXT_TYPES)
 
 
