@@ -17,6 +17,7 @@ from ._errors import (
 from ._feeding import aiter_updates, iter_updates
 from ._lifecycle import Lifecycle
 from ._limits import KEPT_EVENT_BYTES, KEPT_EVENTS, UNLIMITED, Limits
+from ._pieces import Pieces
 from ._reducer import Reducer
 from .merge.reports import Report, Reports, Update
 from .merge.views import MessagesView, RunStepsView, RunsView, RunView
@@ -105,6 +106,7 @@ class Accumulator:
         self._number = 0
         self._offset_base = 0
         self._lifecycle = Lifecycle(self.reducer)
+        self._pieces = Pieces(self.reducer, self._lifecycle, self.event_counts, limits)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -315,6 +317,8 @@ class Accumulator:
                                 else:
                                     updates.append(update)
                                 continue
+                    if fast and self._pieces.take(number, event, raw, updates):
+                        continue  # a refusal or tool-call piece (see _pieces)
                     try:
                         applied = self._decode(number, event, raw, sse_id, base + offset)
                         if not quiet:

@@ -141,6 +141,18 @@ class Lifecycle:
         pos = children.position(index)
         return details.tool_calls[pos] if pos < len(details.tool_calls) else None
 
+    def announced(self, message_id: str, index: int) -> bool:
+        """Whether a message's content part at ``index`` is known here already (a delta for it
+        then adds no lifecycle update)."""
+        children = self._messages.get(message_id)
+        return children is not None and index in children.types
+
+    def call_announced(self, step_id: str, index: int) -> bool:
+        """Whether a step's tool call at ``index`` is known here already (a delta for it then
+        adds no lifecycle update)."""
+        children = self._steps.get(step_id)
+        return children is not None and index in children.types
+
     # -- the hook ----------------------------------------------------------------------------
 
     def after(self, number: int, event: str, data: Any, updates: list[Update]) -> list[Update]:

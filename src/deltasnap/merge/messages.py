@@ -161,6 +161,37 @@ class MessageStore(Lifecycle[MessageState]):
                 self.touched(state)
         return True
 
+    def refusal_delta(
+        self, message_id: str, index: int, piece: str, number: int, updates: list[Update] | None
+    ) -> bool:
+        """The refusal-piece shortcut: more of a refusal part that already exists.
+
+        Same state as the general path's delta, and the same update appended to ``updates``
+        (None: nobody reads them): ``Update("refusal", number, message_id, index, text=piece)``,
+        none for an empty piece. Returns False, having changed nothing, whenever the general path
+        has to decide (unknown message or part, another type, the index or text limit).
+        """
+        state = self.states.get(message_id)
+        if state is None:
+            return False
+        part = state.parts.get(index)
+        if type(part) is not StreamedPart or part.type != "refusal":
+            return False
+        bounds = self.ctx.bounds
+        text = state.text + len(piece)
+        if text > bounds.text or index > bounds.content_index:
+            return False  # the general path raises TextTooLong / IndexTooLarge
+        self.ctx.events_applied += 1
+        state.text = text
+        state.changed(part)
+        if piece:
+            part.buffer.append(piece)
+            if updates is not None:
+                updates.append(Update("refusal", number, message_id, index, None, piece))
+        if self.ctx.watchers:
+            self.touched(state)
+        return True
+
     def takes_text_run(self, message_id: str, index: int, length: int) -> bool:
         """Whether ``text_delta`` would take every piece of a run adding ``length`` characters
         to one part (checked before any of a scanned run is applied)."""

@@ -29,6 +29,8 @@ _SAME = Differences()
 
 _TYPE = frozenset({"type"})
 _TYPE_CALLS = frozenset({"type", "tool_calls"})
+# The tool-call type whose delta carries each shortcut piece (see ``call_piece``).
+_PIECE_CALL = {"arguments": "function", "input": "code_interpreter", "logs": "code_interpreter"}
 
 
 class StepStore(Lifecycle[StepState]):
@@ -137,3 +139,82 @@ class StepStore(Lifecycle[StepState]):
                     call = ToolCall(item["type"])
                     state.add_call(index, call)
                 call.merge(item, new, update, index)
+
+    def call_piece(
+        self,
+        step_id: str,
+        index: int,
+        field: str,
+        output: int,
+        piece: str,
+        number: int,
+        updates: list[Update] | None,
+    ) -> bool:
+        """The tool-call-piece shortcut: more ``field`` ("arguments" of a function call, "input"
+        of a code_interpreter call, or "logs" of such a call's output ``output``) for a tool call
+        (and output) that already exists.
+
+        Same state as the general path's delta, and the same updates appended to ``updates``
+        (None: nobody reads them): ``Update(field, number, step_id=..., run_id=..., text=piece,
+        tool_call_index=index)`` (and ``output_index`` for logs); none for an empty arguments or
+        input piece, a ``tool_call`` update with ``output_index`` for an empty logs piece.
+        Returns False, having changed nothing, whenever the general path has to decide (unknown
+        step, call or output, another type, details not tool_calls, the index or text limits).
+        """
+        state = self.states.get(step_id)
+        if state is None or state.details_type != "tool_calls":
+            return False
+        call = state.calls.get(index)
+        if call is None or call.type != _PIECE_CALL.get(field) or call.rule is None:
+            return False
+        rule = call.rule
+        out = call.outputs.get(output) if output >= 0 and rule.outputs else None
+        streamed = rule.streamed if output < 0 else out.field if out is not None else None
+        if streamed != field:
+            return False  # not the call's streamed field, or not a logs output the call has
+        ctx = self.ctx
+        bounds = ctx.bounds
+        text = state.text + len(piece)
+        if text > bounds.text or index > bounds.tool_call_index or output > bounds.output_index:
+            return False  # the general path raises TextTooLong / IndexTooLarge
+        # what apply_children and ToolCall.merge do with such a delta, no more
+        ctx.events_applied += 1
+        rid = self.seen(state)
+        state.changed()
+        state.text = text
+        state.calls_tuple = None
+        call.cache = None
+        if out is None:
+            if piece:
+                call.buffer.append(piece)
+                if updates is not None:
+                    updates.append(
+                        Update(
+                            cast("UpdateKind", field),
+                            number,
+                            text=piece,
+                            step_id=step_id,
+                            tool_call_index=index,
+                            run_id=rid,
+                        )
+                    )
+        else:
+            call.outputs_tuple = None
+            out.cache = None
+            if piece and out.buffer is not None:
+                out.buffer.append(piece)
+            if updates is not None:
+                updates.append(
+                    Update(
+                        "logs" if piece else "tool_call",
+                        number,
+                        text=piece or None,
+                        step_id=step_id,
+                        tool_call_index=index,
+                        output_index=output,
+                        run_id=rid,
+                    )
+                )
+        if ctx.watchers:
+            self.touched(state)
+        return True

@@ -1,14 +1,19 @@
-"""The text-delta shortcut's recogniser: raw event data → (message id, index, piece) | None.
+"""The shortcuts' recognisers: raw event data of one exact shape → its values | None.
 
 The overwhelmingly common event is a ``thread.message.delta`` carrying one text piece for one
 content part. Recognising its exact shape (strings without control characters, a canonical
 integer index) gives the values ``json.loads`` would, so the caller can skip parsing and the
-general merge. Anything else, or any doubt, is None: the general path decides.
+general merge. Anything else, or any doubt, is None: the general path decides. The other
+streamed pieces are recognised the same way: a refusal piece (``recognise_refusal``) and a
+tool-call piece of a ``thread.run.step.delta`` (``recognise_call_piece``: function arguments,
+code_interpreter input, code_interpreter logs), in the key order servers write them.
 
 Pure and linear: every pattern has exactly one whitespace run between two tokens (never two
-quantifiers over the same characters side by side), so no input makes it backtrack
-super-linearly. Its JSON nests ``DEPTH`` levels deep; a caller whose ``max_json_depth`` is
-smaller must not use it (the general path then raises JSONTooDeep).
+quantifiers over the same characters side by side; the tool-call alternatives differ within
+their first characters and each runs to the end), so no input makes it backtrack
+super-linearly. The text delta's JSON nests ``DEPTH`` levels deep, the others
+``REFUSAL_DEPTH`` and ``CALL_DEPTH[field]``; a caller whose ``max_json_depth`` is smaller must
+not use that shape (the general path then raises JSONTooDeep).
 """
 
 from __future__ import annotations
@@ -16,10 +21,26 @@ from __future__ import annotations
 import re
 from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
 
-__all__ = ["DEPTH", "WS", "recognise", "shapes"]
+__all__ = [
+    "CALL_DEPTH",
+    "DEPTH",
+    "REFUSAL_DEPTH",
+    "WS",
+    "recognise",
+    "recognise_call_piece",
+    "recognise_refusal",
+    "shapes",
+]
 
 WS = "[ \t\n\r]*"
 DEPTH = 5  # {"delta": {"content": [{"text": {...}}]}}
+REFUSAL_DEPTH = 4  # {"delta": {"content": [{...}]}}
+#: The nesting of each tool-call piece's shape, by its streamed field.
+CALL_DEPTH = {
+    "arguments": 6,  # {"delta": {"step_details": {"tool_calls": [{"function": {...}}]}}}
+    "input": 6,
+    "logs": 8,  # ... [{"code_interpreter": {"outputs": [{...}]}}] ...
+}
 
 _TEMPLATE = (
     '{"id":"<id>","object":"thread.message.delta","delta":{"content":[{"index":<index>,'
@@ -36,6 +57,12 @@ def _shape(template: str, groups: dict[str, str], style: str) -> re.Pattern[str]
     """A regex for JSON of exactly one shape, written compactly in ``template`` with ``<name>``
     placeholders for ``groups``. ``style``: "spaced" (``", "`` and ``": "``, Python's default),
     "compact" (no whitespace), or "loose" (any JSON whitespace between tokens, as one run)."""
+    return re.compile(_source(template, groups, style))
+
+
+def _source(template: str, groups: dict[str, str], style: str) -> str:
+    """The regex source of ``_shape`` (a template may be a fragment that starts and ends
+    outside strings)."""
     out: list[str] = []
     in_string = False
 
@@ -59,16 +86,55 @@ def _shape(template: str, groups: dict[str, str], style: str) -> re.Pattern[str]
                 out.append(re.escape(char) + " ")
             else:
                 out.append(re.escape(char))
-    return re.compile("".join(out))
+    return "".join(out)
+
+
+_STYLES = ("spaced", "compact", "loose")
 
 
 def shapes() -> tuple[re.Pattern[str], ...]:
-    """The recogniser's patterns, fastest first (for tests that inspect them)."""
-    return _PATTERNS
+    """Every recogniser's patterns (text, refusal, tool-call pieces), for tests that inspect
+    them."""
+    return _PATTERNS + _REFUSAL_PATTERNS + _CALL_PATTERNS
 
 
-_PATTERNS = tuple(_shape(_TEMPLATE, _GROUPS, style) for style in ("spaced", "compact", "loose"))
+_PATTERNS = tuple(_shape(_TEMPLATE, _GROUPS, style) for style in _STYLES)
 _SPACED, _COMPACT, _LOOSE = (p.fullmatch for p in _PATTERNS)
+
+_REFUSAL_TEMPLATE = (
+    '{"id":"<id>","object":"thread.message.delta","delta":{"content":[{"index":<index>,'
+    '"type":"refusal","refusal":<value>}]}}'
+)
+_REFUSAL_PATTERNS = tuple(_shape(_REFUSAL_TEMPLATE, _GROUPS, style) for style in _STYLES)
+# Servers write compact JSON: that style first.
+_REFUSAL_MATCHES = tuple(p.fullmatch for p in (_REFUSAL_PATTERNS[1], _REFUSAL_PATTERNS[0]))
+_REFUSAL_LOOSE = _REFUSAL_PATTERNS[2].fullmatch
+
+# A step delta with one tool call whose only content is one streamed piece; ``<call>`` is one of
+# the alternatives below (each from the call's type to the end of the data). Groups: 1 step id,
+# 2 call index, then 3 arguments | 4 input | 5 output index and 6 logs: the last group matched
+# (``lastindex``) tells which.
+_CALL_TEMPLATE = (
+    '{"id":"<id>","object":"thread.run.step.delta","delta":{"step_details":{"type":"tool_calls",'
+    '"tool_calls":[{"index":<index>,"type":<call>'
+)
+_CALL_ALTERNATIVES = (
+    '"function","function":{"arguments":<value>}}]}}}',
+    '"code_interpreter","code_interpreter":{"input":<value>}}]}}}',
+    '"code_interpreter","code_interpreter":{"outputs":[{"index":<index>,"type":"logs",'
+    '"logs":<value>}]}}]}}}',
+)
+_CALL_FIELDS = {3: "arguments", 4: "input", 6: "logs"}
+
+
+def _call_shape(style: str) -> re.Pattern[str]:
+    call = "|".join(_source(alt, _GROUPS, style) for alt in _CALL_ALTERNATIVES)
+    return _shape(_CALL_TEMPLATE, {**_GROUPS, "call": f"(?:{call})"}, style)
+
+
+_CALL_PATTERNS = tuple(_call_shape(style) for style in _STYLES)
+_CALL_MATCHES = tuple(p.fullmatch for p in (_CALL_PATTERNS[1], _CALL_PATTERNS[0]))
+_CALL_LOOSE = _CALL_PATTERNS[2].fullmatch
 
 
 def _unquote(literal: str) -> str | None:
@@ -90,3 +156,39 @@ def recognise(raw: str) -> tuple[str, int, str] | None:
     if piece is None:
         return None
     return message_id, int(digits), piece
+
+
+def _piece(literal: str) -> str | None:
+    return literal[1:-1] if "\\" not in literal else _unquote(literal)
+
+
+def recognise_refusal(raw: str) -> tuple[str, int, str] | None:
+    """(message id, content index, refusal piece) if ``raw`` is a plain refusal delta, else
+    None."""
+    compact, spaced = _REFUSAL_MATCHES
+    match = compact(raw) or spaced(raw) or _REFUSAL_LOOSE(raw)
+    if match is None:
+        return None
+    message_id, digits, literal = match.groups()
+    piece = _piece(literal)
+    if piece is None:
+        return None
+    return message_id, int(digits), piece
+
+
+def recognise_call_piece(raw: str) -> tuple[str, int, str, int, str] | None:
+    """(step id, tool-call index, field, output index, piece) if ``raw`` is a step delta that
+    carries one streamed piece of one tool call, else None. ``field``: "arguments" (function),
+    "input" (code_interpreter) or "logs" (a code_interpreter logs output, whose index is
+    ``output index``; -1 for the others)."""
+    compact, spaced = _CALL_MATCHES
+    match = compact(raw) or spaced(raw) or _CALL_LOOSE(raw)
+    if match is None:
+        return None
+    last = match.lastindex or 0
+    literal = match.group(last)
+    piece = _piece(literal)
+    if piece is None:
+        return None
+    output = int(match.group(5)) if last == 6 else -1
+    return match.group(1), int(match.group(2)), _CALL_FIELDS[last], output, piece
