@@ -721,7 +721,7 @@ def mutated_streams(draw: st.DrawFn, captures: list[bytes]) -> bytes:
         else:
             blocks.insert(i, draw(st.sampled_from(donors)))
     stream = bytearray(b"".join(block + b"\n\n" for block in blocks))
-    for _ in range(draw(st.integers(0, 3))):
+    for _ in range(draw(st.integers(1, 3))):
         if stream:
             at = draw(st.integers(0, len(stream) - 1))
             stream[at] ^= draw(st.integers(1, 255))
@@ -931,3 +931,223 @@ def text_run_streams(draw: st.DrawFn) -> bytes:
         for _ in range(draw(st.integers(1, 4))):
             blocks.insert(at, raw_text_delta(mid, index, piece, draw(st.booleans())))
     return b"".join(blocks)
+
+
+# --------------------------- piece shortcuts: refusal and tool-call pieces (test_pieces.py)
+
+PIECE_MESSAGES = ["msg_1", "msg_2", "msg_unknown", 'm"q']
+PIECE_STEPS = ["step_1", "step_2", "step_m", "step_unknown", "s\\x"]
+# Mostly the objects and indices that exist (so that the shortcuts take many events).
+_PIECE_MESSAGE_IDS = st.sampled_from(["msg_1"] * 4 + PIECE_MESSAGES)
+_PIECE_STEP_IDS = st.sampled_from(["step_1"] * 5 + PIECE_STEPS)
+_PIECE_INDICES = st.sampled_from([0, 0, 0, 1, 1, 2, 3])
+# The streamed field of a tool-call piece → the call type its delta names.
+PIECE_CALL_TYPES = {
+    "arguments": "function",
+    "input": "code_interpreter",
+    "logs": "code_interpreter",
+}
+
+
+def refusal_delta(mid: str, index: int, piece: str) -> dict[str, Any]:
+    """A thread.message.delta payload carrying one refusal piece."""
+    item = {"index": index, "type": "refusal", "refusal": piece}
+    return {"id": mid, "object": "thread.message.delta", "delta": {"content": [item]}}
+
+
+def call_piece_delta(sid: str, index: int, field: str, output: int, piece: str) -> dict[str, Any]:
+    """A thread.run.step.delta payload carrying one tool-call piece, keys in the servers' order
+    (``output``: the logs output's index, for ``field`` "logs")."""
+    if field == "arguments":
+        return step_delta(function_delta(index, piece), sid=sid)
+    if field == "input":
+        return step_delta(code_delta(index, piece), sid=sid)
+    return step_delta(
+        code_delta(index, None, {"index": output, "type": "logs", "logs": piece}), sid=sid
+    )
+
+
+def render(data: Any, style: int, ascii_only: bool = False) -> str:
+    """JSON text in one of three styles: 0 Python's (``", "``, ``": "``), 1 compact (servers'),
+    2 loose (indented, tabs and newlines between tokens)."""
+    if style == 0:
+        return json.dumps(data, ensure_ascii=ascii_only)
+    if style == 1:
+        return json.dumps(data, ensure_ascii=ascii_only, separators=(",", ":"))
+    return json.dumps(data, ensure_ascii=ascii_only, indent=1).replace("\n", " \t\n ")
+
+
+def _damaged(text: str, piece_key: str, damage: str) -> str:
+    """``text`` with one kind of damage: a bad escape in its piece, trailing junk, or cut."""
+    if damage == "bad-escape":
+        for sep in (": ", ":", ":  "):
+            head = f'"{piece_key}"{sep}"'
+            if head in text:
+                return text.replace(head, head + "\\q", 1)
+        return text
+    if damage == "trailing":
+        return text + " x"
+    if damage == "cut":
+        return text[:-1]
+    return text
+
+
+def _piece_message(mid: str, kinds: list[str], pieces: list[str]) -> dict[str, Any]:
+    """A whole message (created or final copy) with content parts of the given kinds."""
+    content: list[dict[str, Any]] = []
+    for kind, piece in zip(kinds, itertools.cycle(pieces or [""]), strict=False):
+        if kind == "refusal":
+            content.append({"type": "refusal", "refusal": piece})
+        elif kind == "text":
+            content.append({"type": "text", "text": {"value": piece, "annotations": []}})
+        else:
+            content.append({"type": "image_file", "image_file": {"file_id": "file_1"}})
+    return {"id": mid, "object": "thread.message", "role": "assistant", "content": content}
+
+
+def _piece_call(kind: str, outputs: list[str]) -> dict[str, Any]:
+    """A whole tool call of ``kind`` (code_interpreter with outputs of the given kinds)."""
+    if kind == "function":
+        inner: dict[str, Any] = {"name": "f", "arguments": "", "output": None}
+        return {"id": "call_f", "type": "function", "function": inner}
+    if kind == "code_interpreter":
+        outs = [
+            {"type": "logs", "logs": ""}
+            if o == "logs"
+            else {"type": "image", "image": {"file_id": "f"}}
+            for o in outputs
+        ]
+        code = {"input": "", "outputs": outs}
+        return {"id": "call_c", "type": "code_interpreter", "code_interpreter": code}
+    return {"id": "call_s", "type": "file_search", "file_search": {}}
+
+
+@st.composite
+def piece_objects(draw: st.DrawFn) -> list[tuple[str, Any]]:
+    """Created messages (refusal, text and image parts) and steps (function, code_interpreter
+    with logs and image outputs, file_search; or message_creation details), for piece deltas
+    to land on, miss, or hit with the wrong type. Mostly msg_1 and step_1 have parts and calls
+    of every kind at indices 0 to 2 (so that many pieces land)."""
+    events: list[tuple[str, Any]] = []
+    rich = draw(st.integers(0, 4)) > 0
+    part_kinds = st.lists(
+        st.sampled_from(["refusal", "refusal", "text", "image"]), min_size=1, max_size=3
+    )
+    mids = st.lists(st.sampled_from([*PIECE_MESSAGES[:2], 'm"q']), unique=True)
+    for mid in draw(mids.filter(lambda ids: "msg_1" not in ids) if rich else mids):
+        message = _piece_message(mid, draw(part_kinds), draw(st.lists(PIECES, max_size=2)))
+        events.append(("thread.message.created", message))
+    if rich:
+        kinds = draw(st.permutations(["refusal", "refusal", "text"]))
+        message = _piece_message("msg_1", kinds, draw(st.lists(PIECES, max_size=2)))
+        events.insert(draw(st.integers(0, len(events))), ("thread.message.created", message))
+    call_kinds = st.sampled_from(
+        ["function", "code_interpreter", "code_interpreter", "file_search"]
+    )
+    output_kinds = st.lists(st.sampled_from(["logs", "logs", "image"]), min_size=1, max_size=3)
+    sids = st.lists(st.sampled_from(PIECE_STEPS[:3]), unique=True)
+    for sid in draw(sids.filter(lambda ids: "step_1" not in ids) if rich else sids):
+        run_id = draw(st.sampled_from(["run_1", "run_2"]))
+        if sid == "step_m":
+            details = {"type": "message_creation", "message_creation": {"message_id": "msg_1"}}
+            events.append(("thread.run.step.created", step_created(sid, run_id, **details)))
+            continue
+        calls = [
+            _piece_call(draw(call_kinds), draw(output_kinds))
+            for _ in range(draw(st.integers(1, 3)))
+        ]
+        events.append(
+            (
+                "thread.run.step.created",
+                step_created(sid, run_id, type="tool_calls", tool_calls=calls),
+            )
+        )
+    if rich:
+        kinds = draw(st.permutations(["function", "code_interpreter", "code_interpreter"]))
+        calls = [_piece_call(kind, draw(output_kinds)) for kind in kinds]
+        run_id = draw(st.sampled_from(["run_1", "run_2"]))
+        step = step_created("step_1", run_id, type="tool_calls", tool_calls=calls)
+        events.insert(draw(st.integers(0, len(events))), ("thread.run.step.created", step))
+    return events
+
+
+@st.composite
+def piece_events(draw: st.DrawFn) -> tuple[str, str]:
+    """One event of a piece stream, as (name, data text): mostly refusal and tool-call pieces
+    (random ids, indices and fields; any JSON style; some damaged), sometimes an event the
+    general path must take (a call's first delta, a text delta, a final copy, a run status,
+    an error, done)."""
+    damaged = st.booleans().flatmap(lambda b: st.booleans().map(lambda c: b and c))  # 1 in 4
+    # (hypothesis favours the first and last choices: the commonest kinds go there)
+    rare = ["first", "text", "final", "run", "other"]
+    kind = draw(st.sampled_from(["refusal"] * 4 + rare + ["call"] * 9))
+    style = draw(st.integers(0, 2))
+    ascii_only = draw(st.booleans())
+    if kind == "refusal":
+        data = refusal_delta(draw(_PIECE_MESSAGE_IDS), draw(_PIECE_INDICES), draw(PIECES))
+        name, key = "thread.message.delta", "refusal"
+    elif kind == "call":
+        field = draw(st.sampled_from(sorted(PIECE_CALL_TYPES)))
+        sid, index, output = draw(_PIECE_STEP_IDS), draw(_PIECE_INDICES), draw(_PIECE_INDICES)
+        data = call_piece_delta(sid, index, field, output, draw(PIECES))
+        name, key = "thread.run.step.delta", field
+    elif kind == "first":  # a call's first delta (id, name) or a new output: the general path
+        sid = draw(st.sampled_from(PIECE_STEPS[:3]))
+        index = draw(st.integers(0, 3))
+        call = draw(
+            st.sampled_from(
+                [
+                    function_delta(index, "", name="f", output=None) | {"id": "call_n"},
+                    code_delta(index, "", {"index": draw(st.integers(0, 3)), "type": "logs"}),
+                    code_delta(
+                        index, None, {"index": 1, "type": "image", "image": {"file_id": "i"}}
+                    ),
+                ]
+            )
+        )
+        data, name, key = step_delta(call, sid=sid), "thread.run.step.delta", "arguments"
+    elif kind == "text":
+        mid = draw(st.sampled_from(PIECE_MESSAGES))
+        item = {"index": draw(st.integers(0, 3)), "type": "text", "text": {"value": draw(PIECES)}}
+        data = {"id": mid, "object": "thread.message.delta", "delta": {"content": [item]}}
+        name, key = "thread.message.delta", "value"
+    elif kind == "final":
+        if draw(st.booleans()):
+            mid = draw(st.sampled_from(PIECE_MESSAGES[:2]))
+            kinds = draw(st.lists(st.sampled_from(["refusal", "text"]), max_size=3))
+            data = _piece_message(mid, kinds, draw(st.lists(PIECES, max_size=2)))
+            name = "thread.message.completed"
+        else:
+            sid = draw(st.sampled_from(PIECE_STEPS[:2]))
+            calls = [_piece_call("function", []), _piece_call("code_interpreter", ["logs"])]
+            data = step_created(sid, "run_1", type="tool_calls", tool_calls=calls)
+            data["status"] = "completed"
+            name = "thread.run.step.completed"
+        key = "-"
+    elif kind == "run":
+        status = draw(st.sampled_from(["in_progress", "requires_action", "completed"]))
+        data = run_event(status, draw(st.sampled_from(["run_1", "run_2"])))
+        name, key = f"thread.run.{status}", "-"
+    else:
+        name = draw(st.sampled_from(["done", "error", "thread.message.in_progress"]))
+        if name == "done":
+            return name, "[DONE]"
+        data = (
+            {"error": {"message": "boom"}} if name == "error" else _piece_message("msg_2", [], [])
+        )
+        key = "-"
+    text = render(data, style, ascii_only)
+    return name, _damaged(
+        text,
+        key,
+        draw(st.sampled_from(["bad-escape", "trailing", "cut"])) if draw(damaged) else "",
+    )
+
+
+@st.composite
+def piece_streams(draw: st.DrawFn) -> bytes:
+    """Created messages and steps, then a random sequence of piece deltas and other events, as
+    SSE bytes (without a final done: ``close`` reports the truncation)."""
+    events = [(name, render(data, draw(st.integers(0, 2)))) for name, data in draw(piece_objects())]
+    events += draw(st.lists(piece_events(), min_size=4, max_size=40))
+    return "".join(f"event: {name}\ndata: {data}\n\n" for name, data in events).encode()
