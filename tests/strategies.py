@@ -977,6 +977,12 @@ def render(data: Any, style: int, ascii_only: bool = False) -> str:
     return json.dumps(data, ensure_ascii=ascii_only, indent=1).replace("\n", " \t\n ")
 
 
+def sse_event(name: str, data: str) -> str:
+    """One SSE event; data with line breaks (the loose style's) as several ``data:`` lines."""
+    lines = "".join(f"data: {line}\n" for line in data.split("\n"))
+    return f"event: {name}\n{lines}\n"
+
+
 def _damaged(text: str, piece_key: str, damage: str) -> str:
     """``text`` with one kind of damage: a bad escape in its piece, trailing junk, or cut."""
     if damage == "bad-escape":
@@ -1022,31 +1028,46 @@ def _piece_call(kind: str, outputs: list[str]) -> dict[str, Any]:
     return {"id": "call_s", "type": "file_search", "file_search": {}}
 
 
+# A place a piece can land: (field, message or step id, part or call index, output index or -1).
+Target = tuple[str, str, int, int]
+
+
+def _targets(kind: str, oid: str, payload: dict[str, Any]) -> list[Target]:
+    """Where pieces land in a created message or step."""
+    found: list[Target] = []
+    if kind == "thread.message.created":
+        for index, part in enumerate(payload["content"]):
+            if part["type"] == "refusal":
+                found.append(("refusal", oid, index, -1))
+        return found
+    for index, call in enumerate(payload["step_details"].get("tool_calls", [])):
+        if call["type"] == "function":
+            found.append(("arguments", oid, index, -1))
+        elif call["type"] == "code_interpreter":
+            found.append(("input", oid, index, -1))
+            for at, out in enumerate(call["code_interpreter"]["outputs"]):
+                if out["type"] == "logs":
+                    found.append(("logs", oid, index, at))
+    return found
+
+
 @st.composite
-def piece_objects(draw: st.DrawFn) -> list[tuple[str, Any]]:
+def piece_objects(draw: st.DrawFn) -> tuple[list[tuple[str, Any]], list[Target]]:
     """Created messages (refusal, text and image parts) and steps (function, code_interpreter
     with logs and image outputs, file_search; or message_creation details), for piece deltas
-    to land on, miss, or hit with the wrong type. Mostly msg_1 and step_1 have parts and calls
-    of every kind at indices 0 to 2 (so that many pieces land)."""
+    to land on, miss, or hit with the wrong type; and the places where pieces land."""
     events: list[tuple[str, Any]] = []
-    rich = draw(st.integers(0, 4)) > 0
     part_kinds = st.lists(
         st.sampled_from(["refusal", "refusal", "text", "image"]), min_size=1, max_size=3
     )
-    mids = st.lists(st.sampled_from([*PIECE_MESSAGES[:2], 'm"q']), unique=True)
-    for mid in draw(mids.filter(lambda ids: "msg_1" not in ids) if rich else mids):
+    for mid in draw(st.lists(st.sampled_from([*PIECE_MESSAGES[:2], 'm"q']), unique=True)):
         message = _piece_message(mid, draw(part_kinds), draw(st.lists(PIECES, max_size=2)))
         events.append(("thread.message.created", message))
-    if rich:
-        kinds = draw(st.permutations(["refusal", "refusal", "text"]))
-        message = _piece_message("msg_1", kinds, draw(st.lists(PIECES, max_size=2)))
-        events.insert(draw(st.integers(0, len(events))), ("thread.message.created", message))
     call_kinds = st.sampled_from(
         ["function", "code_interpreter", "code_interpreter", "file_search"]
     )
     output_kinds = st.lists(st.sampled_from(["logs", "logs", "image"]), min_size=1, max_size=3)
-    sids = st.lists(st.sampled_from(PIECE_STEPS[:3]), unique=True)
-    for sid in draw(sids.filter(lambda ids: "step_1" not in ids) if rich else sids):
+    for sid in draw(st.lists(st.sampled_from(PIECE_STEPS[:3]), unique=True)):
         run_id = draw(st.sampled_from(["run_1", "run_2"]))
         if sid == "step_m":
             details = {"type": "message_creation", "message_creation": {"message_id": "msg_1"}}
@@ -1056,34 +1077,34 @@ def piece_objects(draw: st.DrawFn) -> list[tuple[str, Any]]:
             _piece_call(draw(call_kinds), draw(output_kinds))
             for _ in range(draw(st.integers(1, 3)))
         ]
-        events.append(
-            (
-                "thread.run.step.created",
-                step_created(sid, run_id, type="tool_calls", tool_calls=calls),
-            )
-        )
-    if rich:
-        kinds = draw(st.permutations(["function", "code_interpreter", "code_interpreter"]))
-        calls = [_piece_call(kind, draw(output_kinds)) for kind in kinds]
-        run_id = draw(st.sampled_from(["run_1", "run_2"]))
-        step = step_created("step_1", run_id, type="tool_calls", tool_calls=calls)
-        events.insert(draw(st.integers(0, len(events))), ("thread.run.step.created", step))
-    return events
+        step = step_created(sid, run_id, type="tool_calls", tool_calls=calls)
+        events.append(("thread.run.step.created", step))
+    events = draw(st.permutations(events))
+    targets = [t for name, data in events for t in _targets(name, data["id"], data)]
+    return events, targets
 
 
 @st.composite
-def piece_events(draw: st.DrawFn) -> tuple[str, str]:
+def piece_events(draw: st.DrawFn, targets: list[Target]) -> tuple[str, str]:
     """One event of a piece stream, as (name, data text): mostly refusal and tool-call pieces
-    (random ids, indices and fields; any JSON style; some damaged), sometimes an event the
-    general path must take (a call's first delta, a text delta, a final copy, a run status,
-    an error, done)."""
+    (half of them aimed at ``targets``, the others at random ids, indices and fields; any JSON
+    style; some damaged), sometimes an event the general path must take (a call's first
+    delta, a text delta, a final copy, a run status, an error, done)."""
     damaged = st.booleans().flatmap(lambda b: st.booleans().map(lambda c: b and c))  # 1 in 4
     # (hypothesis favours the first and last choices: the commonest kinds go there)
     rare = ["first", "text", "final", "run", "other"]
     kind = draw(st.sampled_from(["refusal"] * 4 + rare + ["call"] * 9))
     style = draw(st.integers(0, 2))
     ascii_only = draw(st.booleans())
-    if kind == "refusal":
+    if kind in ("refusal", "call") and targets and draw(st.booleans()):
+        field, oid, index, output = draw(st.sampled_from(targets))
+        if field == "refusal":
+            data = refusal_delta(oid, index, draw(PIECES))
+            name, key = "thread.message.delta", "refusal"
+        else:
+            data = call_piece_delta(oid, index, field, output, draw(PIECES))
+            name, key = "thread.run.step.delta", field
+    elif kind == "refusal":
         data = refusal_delta(draw(_PIECE_MESSAGE_IDS), draw(_PIECE_INDICES), draw(PIECES))
         name, key = "thread.message.delta", "refusal"
     elif kind == "call":
@@ -1148,6 +1169,7 @@ def piece_events(draw: st.DrawFn) -> tuple[str, str]:
 def piece_streams(draw: st.DrawFn) -> bytes:
     """Created messages and steps, then a random sequence of piece deltas and other events, as
     SSE bytes (without a final done: ``close`` reports the truncation)."""
-    events = [(name, render(data, draw(st.integers(0, 2)))) for name, data in draw(piece_objects())]
-    events += draw(st.lists(piece_events(), min_size=4, max_size=40))
-    return "".join(f"event: {name}\ndata: {data}\n\n" for name, data in events).encode()
+    objects, targets = draw(piece_objects())
+    events = [(name, render(data, draw(st.integers(0, 2)))) for name, data in objects]
+    events += draw(st.lists(piece_events(targets), min_size=4, max_size=40))
+    return "".join(sse_event(name, data) for name, data in events).encode()

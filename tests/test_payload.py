@@ -1,9 +1,10 @@
-"""The payload stage: bounded, JSON-only parsing and the text-delta recogniser."""
+"""The payload stage: bounded, JSON-only parsing and the shortcuts' recognisers."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,6 +70,9 @@ def test_no_pattern_has_two_whitespace_runs_side_by_side() -> None:
     ws = re.escape(shortcut.WS)
     for pattern in shortcut.shapes():
         assert not re.search(f"({ws}){{2}}", pattern.pattern), pattern.pattern
+        # nor across a group's or an alternative's edge
+        ungrouped = re.sub(r"\(\?:|[()|]", "", pattern.pattern)
+        assert not re.search(f"({ws}){{2}}", ungrouped), pattern.pattern
 
 
 def test_long_whitespace_runs_are_declined() -> None:
@@ -170,3 +174,139 @@ def test_chunk_scanning_declines_bad_pieces() -> None:
     spaced = raw_text_delta("m_1", 0, b"ok", spaced=True) + raw_text_delta("m_1", 0, b"\\ud83d")
     found = runs.scan(spaced, 0, 1 << 40, 1 << 20)
     assert found is not None and found[1] == [("m_1", 0, "ok", 1)]
+
+
+REFUSAL = '{"id":"msg_1","object":"thread.message.delta","delta":{"content":[{"index":2,"type":"refusal","refusal":"no"}]}}'  # noqa: E501
+STEP_HEAD = '{"id":"step_1","object":"thread.run.step.delta","delta":{"step_details":{"type":"tool_calls","tool_calls":['  # noqa: E501
+ARGUMENTS = STEP_HEAD + '{"index":1,"type":"function","function":{"arguments":"{\\"a"}}]}}}'
+INPUT = STEP_HEAD + '{"index":0,"type":"code_interpreter","code_interpreter":{"input":"x=1"}}]}}}'
+LOGS = (
+    STEP_HEAD + '{"index":3,"type":"code_interpreter","code_interpreter":{"outputs":'
+    '[{"index":4,"type":"logs","logs":"out\\n"}]}}]}}}'
+)
+
+
+def _styles(raw: str) -> list[str]:
+    """``raw`` (compact) as servers, Python and an indenting writer put it."""
+    data = json.loads(raw)
+    return [raw, json.dumps(data), json.dumps(data, indent=2), json.dumps(data, indent="\t")]
+
+
+def test_recognise_refusal_piece() -> None:
+    """The refusal recogniser returns (id, index, piece) in every style and None for others."""
+    for raw in _styles(REFUSAL):
+        assert shortcut.recognise_refusal(raw) == ("msg_1", 2, "no")
+    assert shortcut.recognise_refusal(REFUSAL.replace('"no"', '"\\u00e9\\n"')) == (
+        "msg_1",
+        2,
+        "é\n",
+    )
+    assert shortcut.recognise_refusal(REFUSAL.replace('"no"', '""')) == ("msg_1", 2, "")
+    near_misses = [
+        REFUSAL.replace('"index":2', '"index":02'),  # not canonical
+        REFUSAL.replace('"index":2', '"index":-2'),
+        REFUSAL.replace('"index":2', '"index":2.0'),
+        REFUSAL.replace('"no"', '"bad \\x"'),  # a bad escape
+        REFUSAL.replace('"no"', '"a\tb"'),  # a raw control character
+        REFUSAL.replace('"no"', "null"),
+        REFUSAL.replace('"msg_1"', '"m\\"1"'),  # an escaped id
+        REFUSAL.replace('"type":"refusal"', '"type":"text"'),
+        REFUSAL.replace('"refusal":"no"', '"refusal":"no","x":1'),  # an unknown key
+        REFUSAL.replace('"index":2,"type":"refusal"', '"type":"refusal","index":2'),  # order
+        REFUSAL.replace('"delta":{', '"delta":{"role":"assistant",'),
+        REFUSAL.replace("}]}}", "},{}]}}"),  # two items
+        REFUSAL + " x",
+        REFUSAL[:-1],
+        DELTA,
+        ARGUMENTS,
+    ]
+    for raw in near_misses:
+        assert shortcut.recognise_refusal(raw) is None, raw
+
+
+def test_recognise_call_pieces() -> None:
+    """The tool-call recogniser returns (step id, call index, field, output index, piece) for an
+    arguments, input or logs piece in every style, and None for everything else."""
+    for raw in _styles(ARGUMENTS):
+        assert shortcut.recognise_call_piece(raw) == ("step_1", 1, "arguments", -1, '{"a')
+    for raw in _styles(INPUT):
+        assert shortcut.recognise_call_piece(raw) == ("step_1", 0, "input", -1, "x=1")
+    for raw in _styles(LOGS):
+        assert shortcut.recognise_call_piece(raw) == ("step_1", 3, "logs", 4, "out\n")
+    near_misses = [
+        ARGUMENTS.replace('"type":"function"', '"type":"code_interpreter"'),  # type and key
+        INPUT.replace('"type":"code_interpreter"', '"type":"function"'),
+        INPUT.replace('"input"', '"arguments"'),
+        ARGUMENTS.replace('{"arguments"', '{"name":"f","arguments"'),  # a call's first delta
+        ARGUMENTS.replace('{"index":1,', '{"index":1,"id":"call_1",'),
+        INPUT.replace('"x=1"}', '"x=1","outputs":[]}'),
+        LOGS.replace('"type":"logs"', '"type":"image"'),
+        LOGS.replace('"index":4', '"index":04'),
+        LOGS.replace('"out\\n"}', '"out","x":1}'),
+        LOGS.replace("}]}}]", "},{}]}}]"),  # two outputs
+        ARGUMENTS.replace("}}]}}}", "}},{}]}}}"),  # two calls
+        ARGUMENTS.replace('"type":"tool_calls"', '"type":"message_creation"'),
+        ARGUMENTS.replace('"object":"thread.run.step.delta",', ""),
+        ARGUMENTS.replace('"id":"step_1","object"', '"object"'),
+        ARGUMENTS.replace('"id":"step_1",', "") + "",
+        ARGUMENTS.replace('"{\\"a"', '"\\q"'),
+        ARGUMENTS.replace('"{\\"a"', "null"),
+        ARGUMENTS + "x",
+        ARGUMENTS[:-1],
+        REFUSAL,
+    ]
+    for raw in near_misses:
+        assert shortcut.recognise_call_piece(raw) is None, raw
+
+
+def test_real_captures_pieces_are_recognised() -> None:
+    """Every arguments and input piece of the real captures' step deltas (those without id or
+    name) is recognised, with the values json.loads gives."""
+    captures = Path(__file__).resolve().parents[2] / "shared" / "real-captures"
+    if not captures.is_dir():
+        pytest.skip("no real captures here")
+    found = 0
+    for path in sorted(captures.glob("*.sse")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("data: ") or "thread.run.step.delta" not in line:
+                continue
+            raw = line[6:]
+            data = json.loads(raw)
+            (call,) = data["delta"]["step_details"]["tool_calls"]
+            inner = call.get(call["type"])
+            if set(call) != {"index", "type", call["type"]} or not isinstance(inner, dict):
+                continue
+            if call["type"] not in ("function", "code_interpreter") or len(inner) != 1:
+                continue
+            ((field, piece),) = inner.items()
+            if field in ("arguments", "input"):
+                want = (data["id"], call["index"], field, -1, piece)
+                assert shortcut.recognise_call_piece(raw) == want
+                found += 1
+    assert found > 100
+
+
+@pytest.mark.parametrize("raw", [REFUSAL, ARGUMENTS, LOGS])
+def test_long_whitespace_runs_in_pieces_are_declined(raw: str) -> None:
+    """A piece shape with a long whitespace run then junk is None; with long whitespace runs
+    between its tokens, the values the compact form gives (linear: no backtracking blow-up)."""
+    recognise = shortcut.recognise_refusal if raw is REFUSAL else shortcut.recognise_call_piece
+    head = raw[: raw.index('"delta":') + 8]
+    for n in (1, 1024, 64 * 1024):
+        assert recognise(head + " " * n + "Z") is None
+    assert recognise(raw.replace(":", ": " + " " * 4096)) == recognise(raw)
+
+
+def test_piece_depths_are_their_nesting() -> None:
+    """Each piece shape's declared depth is its JSON nesting, as max_json_depth counts it."""
+    from deltasnap.payload.json import _too_deep
+
+    for raw, depth in [
+        (REFUSAL, shortcut.REFUSAL_DEPTH),
+        (ARGUMENTS, shortcut.CALL_DEPTH["arguments"]),
+        (INPUT, shortcut.CALL_DEPTH["input"]),
+        (LOGS, shortcut.CALL_DEPTH["logs"]),
+        (DELTA, shortcut.DEPTH),
+    ]:
+        assert not _too_deep(raw, depth)
+        assert _too_deep(raw, depth - 1)

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deltasnap import Accumulator, DeltasnapError, Limits, unstructure
 
-from strategies import chunkings, piece_streams
+from strategies import (
+    call_piece_delta,
+    chunkings,
+    piece_streams,
+    refusal_delta,
+    render,
+    sse_event,
+    step_created,
+)
 
 LIMITS = st.sampled_from(
     [
         Limits(),
-        Limits(max_text_per_message=24),
-        Limits(max_json_depth=4),  # the refusal shape fits, no tool-call shape does
-        Limits(max_json_depth=6),  # arguments and input fit, logs do not
+        Limits(max_text_per_message=12),
+        Limits(max_json_depth=4),  # (no shortcut: the text delta's shape does not fit)
+        Limits(max_json_depth=7),  # refusal, arguments and input shapes fit; logs do not
         Limits(max_tool_call_index=1, max_output_index=1, max_content_index=1),
     ]
 )
@@ -36,6 +45,18 @@ def _told(data: Any) -> Any:
     return data
 
 
+def snapshots(acc: Accumulator) -> dict[str, Any]:
+    """Every message and step snapshot in JSON shape, and each run's steps and messages."""
+    return {
+        "messages": {mid: unstructure(m) for mid, m in acc.messages.items()},
+        "steps": {sid: unstructure(s) for sid, s in acc.run_steps.items()},
+        "runs": {
+            rid: ([s.id for s in view.steps], [m.id for m in view.messages])
+            for rid, view in acc.runs.items()
+        },
+    }
+
+
 def outcome(
     chunks: list[bytes],
     quiet: list[bool],
@@ -49,6 +70,7 @@ def outcome(
     acc = Accumulator(limits=limits, strict=strict)
     acc._use_shortcut = fast
     told: list[Any] = []
+    reads: list[Any] = []
     if listen:
         acc._lifecycle.listener = lambda n, event, d, ups: told.append((n, event, _told(d), ups))
     updates: list[Any] = []
@@ -64,6 +86,7 @@ def outcome(
             except DeltasnapError as err:
                 raised.append((type(err).__name__, str(err), err.event_number, err.byte_offset))
                 chunk = b""
+        reads.append(snapshots(acc))  # read after every chunk: caches must see each change
     try:
         updates += acc.close()
     except DeltasnapError as err:  # pragma: no cover - close() raises nothing here
@@ -71,16 +94,12 @@ def outcome(
     return {
         "updates": updates,
         "raised": raised,
-        "messages": {mid: unstructure(m) for mid, m in acc.messages.items()},
-        "steps": {sid: unstructure(s) for sid, s in acc.run_steps.items()},
+        "snapshots": snapshots(acc),
+        "reads": reads,
         "reports": list(acc.reports),
         "counts": dict(acc.event_counts),
         "events": [(e.number, e.event, e.offset, e.data) for e in acc.events],
         "numbers": (acc._number, acc.reducer.events_applied, acc.reducer._ctx.latest_run),
-        "runs": {
-            rid: ([s.id for s in v.steps], [m.id for m in v.messages])
-            for rid, v in acc.runs.items()
-        },
         "ends": (acc.done, acc.truncated),
         "told": told,
     }
@@ -107,3 +126,58 @@ def test_piece_shortcuts_equal_the_general_path(
     assert outcome([stream], [], True, limits, strict) == outcome(
         [stream], [], False, limits, strict
     )
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_pieces_skip_json_loads(monkeypatch: pytest.MonkeyPatch, quiet: bool) -> None:
+    """Refusal, arguments, input and logs pieces for known parts, calls and outputs, compact or
+    spaced, are applied without json.loads: only the other events are parsed."""
+    from deltasnap import _accumulator
+
+    parsed: list[str] = []
+    real = _accumulator.loads
+    monkeypatch.setattr(
+        _accumulator, "loads", lambda text, depth: parsed.append(text) or real(text, depth)
+    )
+    message = {
+        "id": "msg_1",
+        "object": "thread.message",
+        "content": [{"type": "refusal", "refusal": ""}],
+    }
+    calls = [
+        {"id": "c0", "type": "function", "function": {"name": "f", "arguments": ""}},
+        {
+            "id": "c1",
+            "type": "code_interpreter",
+            "code_interpreter": {"input": "", "outputs": [{"type": "logs", "logs": ""}]},
+        },
+    ]
+    events = [
+        ("thread.message.created", message),
+        ("thread.run.step.created", step_created(tool_calls=calls, type="tool_calls")),
+    ]
+    pieces = [
+        refusal_delta("msg_1", 0, "I can't"),
+        call_piece_delta("step_1", 0, "arguments", -1, '{"a": '),
+        call_piece_delta("step_1", 1, "input", -1, "print(1)"),
+        call_piece_delta("step_1", 1, "logs", 0, "1\n"),
+    ]
+    text = "".join(sse_event(e, render(d, 0)) for e, d in events)
+    for style in (0, 1, 2):
+        for data in pieces:
+            name = "thread.message.delta" if "content" in data["delta"] else "thread.run.step.delta"
+            text += sse_event(name, render(data, style))
+    acc = Accumulator()
+    if quiet:
+        acc._feed_quietly(text)
+    else:
+        updates = acc.feed(text)
+        assert [u.kind for u in updates[-4:]] == ["refusal", "arguments", "input", "logs"]
+    assert len(parsed) == 2  # the created events
+    refusal = acc.messages["msg_1"].content[0]
+    assert refusal.refusal == "I can't" * 3  # type: ignore[union-attr]
+    step = unstructure(acc.run_steps["step_1"])["step_details"]["tool_calls"]
+    assert step[0]["function"]["arguments"] == '{"a": ' * 3
+    assert step[1]["code_interpreter"]["input"] == "print(1)" * 3
+    assert step[1]["code_interpreter"]["outputs"][0]["logs"] == "1\n" * 3
+    assert acc.event_counts["thread.run.step.delta"] == 9
