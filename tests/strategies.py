@@ -1033,7 +1033,7 @@ Target = tuple[str, str, int, int]
 
 
 def _targets(kind: str, oid: str, payload: dict[str, Any]) -> list[Target]:
-    """Where pieces land in a created message or step."""
+    """Where pieces land in a created message or step (and logs for its image outputs)."""
     found: list[Target] = []
     if kind == "thread.message.created":
         for index, part in enumerate(payload["content"]):
@@ -1045,9 +1045,8 @@ def _targets(kind: str, oid: str, payload: dict[str, Any]) -> list[Target]:
             found.append(("arguments", oid, index, -1))
         elif call["type"] == "code_interpreter":
             found.append(("input", oid, index, -1))
-            for at, out in enumerate(call["code_interpreter"]["outputs"]):
-                if out["type"] == "logs":
-                    found.append(("logs", oid, index, at))
+            for at, _ in enumerate(call["code_interpreter"]["outputs"]):
+                found.append(("logs", oid, index, at))  # image outputs too: the wrong type
     return found
 
 

@@ -20,14 +20,16 @@ from strategies import (
     step_created,
 )
 
-LIMITS = st.sampled_from(
-    [
-        Limits(),
-        Limits(max_text_per_message=12),
-        Limits(max_json_depth=4),  # (no shortcut: the text delta's shape does not fit)
-        Limits(max_json_depth=7),  # refusal, arguments and input shapes fit; logs do not
-        Limits(max_tool_call_index=1, max_output_index=1, max_content_index=1),
-    ]
+LIMITS = st.one_of(
+    st.just(Limits()),
+    st.builds(Limits, max_text_per_message=st.integers(4, 30)),
+    st.just(Limits(max_json_depth=7)),  # refusal, arguments and input shapes fit; logs do not
+    st.sampled_from(
+        [
+            Limits(max_json_depth=4),  # (no shortcut: the text delta's shape does not fit)
+            Limits(max_tool_call_index=1, max_output_index=1, max_content_index=1),
+        ]
+    ),
 )
 
 
@@ -118,14 +120,14 @@ def test_piece_shortcuts_equal_the_general_path(
 ) -> None:
     """Refusal and tool-call pieces (random ids, indices, fields and types; spaced, compact or
     loose JSON; escapes; damaged data) among other events, in any chunking, some chunks fed
-    quietly: the shortcuts leave the very updates, snapshots, reports, counts and errors."""
+    quietly, snapshots read after each chunk, a listener or not: the shortcuts leave the very
+    updates, snapshots, reports, counts, kept events, errors and what the listener is told."""
     chunks = data.draw(chunkings(stream))
     quiet = data.draw(st.lists(st.booleans(), min_size=len(chunks), max_size=len(chunks)))
-    general = outcome(chunks, quiet, False, limits, strict)
-    assert outcome(chunks, quiet, True, limits, strict) == general
-    assert outcome([stream], [], True, limits, strict) == outcome(
-        [stream], [], False, limits, strict
-    )
+    general = outcome(chunks, quiet, False, limits, strict, listen)
+    assert outcome(chunks, quiet, True, limits, strict, listen) == general
+    whole = outcome([stream], [], False, limits, strict, listen)
+    assert outcome([stream], [], True, limits, strict, listen) == whole
 
 
 @pytest.mark.parametrize("quiet", [False, True])
