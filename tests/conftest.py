@@ -77,7 +77,8 @@ def text_joins(monkeypatch: pytest.MonkeyPatch) -> JoinCounter:
 
 @pytest.fixture(params=[True, False], ids=["shortcut-on", "shortcut-off"])
 def shortcut(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    """Run the test with the text-delta shortcut on and off (``Accumulator._use_shortcut``)."""
+    """Run the test with the shortcuts (text deltas, refusal and tool-call pieces) on and off
+    (``Accumulator._use_shortcut``)."""
     from deltasnap import Accumulator
 
     monkeypatch.setattr(Accumulator, "_use_shortcut", request.param)

@@ -239,14 +239,14 @@ class Accumulator:
 
     # -- internals -------------------------------------------------------------------------
 
-    #: Private switch: False turns the text-delta shortcut off (every event takes the general
-    #: path: json.loads and the full merge). The tests run with it on and off.
+    #: Private switch: False turns the shortcuts off (text deltas, and the pieces of _pieces:
+    #: every event takes the general path, json.loads and the full merge). Tests run both.
     _use_shortcut = True
 
     def _shortcut_on(self) -> bool:
-        """Whether the next event may take the text-delta shortcut: not when deltas are kept, the
-        stream is done (the general path reports late events), or the depth limit is below the
-        shortcut's own nesting."""
+        """Whether the next event may take a shortcut: not when deltas are kept, the stream is
+        done (the general path reports late events), or the depth limit is below the text
+        shortcut's own nesting (each piece shortcut checks its own)."""
         return (
             self._use_shortcut
             and not (self.keep_deltas or self.done)
