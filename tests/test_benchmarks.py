@@ -49,3 +49,20 @@ def test_linearity_guard_runs_every_family() -> None:
     for family in families:
         rows = [line for line in proc.stdout.splitlines() if line.startswith(f"| {family} |")]
         assert len(rows) == 1 and rows[0].endswith(("| PASS |", "| FAIL |")), family
+
+
+def test_pieces_benchmark_times_every_stream_both_ways() -> None:
+    """`benchmarks/pieces.py` at a tiny size exits 0 and prints an on/off row for each stream,
+    quiet and with updates (a smoke test: the times are not asserted)."""
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/pieces.py", "--n", "200", "--repeat", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if "on/off" in line]
+    assert len(rows) == 6
+    assert {row.split()[0] for row in rows} == {"accumulate", "feed"}
