@@ -18,6 +18,7 @@ from ._feeding import aiter_updates, iter_updates
 from ._lifecycle import Lifecycle
 from ._limits import KEPT_EVENT_BYTES, KEPT_EVENTS, UNLIMITED, Limits
 from ._reducer import Reducer
+from ._scanned import take_run
 from .merge.reports import Report, Reports, Update
 from .merge.views import MessagesView, RunStepsView, RunsView, RunView
 from .payload import runs, shortcut
@@ -298,10 +299,17 @@ class Accumulator:
                         # the general path must decide.
                         found = recognise(raw)
                         if found is not None:
-                            message_id, index, piece = found
+                            message_id, index, piece, notes = found
+                            if notes:  # annotated: not while a handler listens (it gets data)
+                                done = None if listening else self._annotated(number, found)
+                                if done is not None:
+                                    fast_deltas += 1
+                                    if not quiet:
+                                        updates += lifecycle.after(number, event, None, done)
+                                    continue
                             # while a handler listens, an empty piece takes the general path,
                             # so its event keeps its data
-                            if (piece or not listening) and text_delta(message_id, index, piece):
+                            elif (piece or not listening) and text_delta(message_id, index, piece):
                                 fast_deltas += 1
                                 if quiet:
                                     continue
@@ -328,30 +336,24 @@ class Accumulator:
             if fast_deltas:
                 self.event_counts[MESSAGE_DELTA] += fast_deltas
 
+    def _annotated(self, number: int, found: tuple[str, int, str, str]) -> list[Update] | None:
+        """The shortcut for a text delta with annotations: only their array is parsed (bounded
+        like the whole event's data); None when the general path decides."""
+        message_id, index, piece, notes = found
+        depth = self.limits.max_json_depth
+        try:
+            annotations = loads(notes, None if depth is None else depth - shortcut.DEPTH)
+        except DeltasnapError:
+            return None
+        return self.reducer._messages.annotated_delta(message_id, index, piece, annotations, number)
+
     def _scan_run(self, buf: bytes, pos: int) -> bool:
-        """Apply the run of plain text deltas the decoder stopped at, as far as the text-delta
+        """Apply the run of text deltas the decoder stopped at, as far as the text-delta
         shortcut would take each of its events; False if it takes none of them."""
-        store = self.reducer._messages
-        limit = self.limits.max_event_bytes
-        endpos = len(buf)
-        while True:
-            run = runs.scan(buf, pos, endpos, UNLIMITED if limit is None else limit)
-            if run is None:
-                return False
-            end, groups = run
-            for message_id, index, text, _ in groups:
-                if not store.takes_text_run(message_id, index, len(text)):
-                    # the run ends before this part's first event: the general path decides it
-                    endpos = runs.first_event(buf, pos, end, message_id, index)
-                    break
-            else:
-                break
-            if endpos == pos:
-                return False
-        count = 0
-        for message_id, index, text, events in groups:
-            store.text_run(message_id, index, text, events)
-            count += events
+        taken = take_run(self.reducer._messages, buf, pos, self.limits)
+        if taken is None:
+            return False
+        end, count = taken
         self._decoder._consumed(end, count)
         self._number += count
         self.event_counts[MESSAGE_DELTA] += count

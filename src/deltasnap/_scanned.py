@@ -1,0 +1,57 @@
+"""Applying a run of text deltas scanned in the raw bytes (``payload.runs``) to the messages,
+exactly as far as the text-delta shortcut would take each of its events one by one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._errors import DeltasnapError
+from ._limits import UNLIMITED, Limits
+from .merge.messages import MessageStore, ScannedPart
+from .payload import runs, shortcut
+from .payload.json import loads
+
+__all__ = ["take_run"]
+
+
+def _parts(groups: list[runs.Group], limits: Limits) -> tuple[list[ScannedPart], int | None]:
+    """The groups with their annotations' arrays parsed (bounded like the events' data), up to
+    the first whose arrays the general path must parse (its position, else None)."""
+    depth = limits.max_json_depth
+    below = None if depth is None else depth - shortcut.DEPTH
+    parts: list[ScannedPart] = []
+    for at, (message_id, index, text, count, arrays) in enumerate(groups):
+        notes: list[Any] = []
+        try:
+            notes = [loads(array.decode(), below) for array in arrays]
+        except (DeltasnapError, UnicodeDecodeError):
+            return parts, at
+        parts.append((message_id, index, text, count, notes))
+    return parts, None
+
+
+def take_run(store: MessageStore, buf: bytes, pos: int, limits: Limits) -> tuple[int, int] | None:
+    """Apply the run of text deltas at ``buf[pos:]`` as far as the shortcut takes its events:
+    (where the taken events end, how many), or None if it takes none of them."""
+    limit = UNLIMITED if limits.max_event_bytes is None else limits.max_event_bytes
+    endpos = len(buf)
+    while True:
+        run = runs.scan(buf, pos, endpos, limit)
+        if run is None:
+            return None
+        end, groups = run
+        parts, refused = _parts(groups, limits)
+        if refused is None:
+            refused = store.refused_part(parts)
+        if refused is None:
+            break
+        # the run ends before that part's first event: the general path decides it
+        message_id, index = groups[refused][:2]
+        endpos = runs.first_event(buf, pos, end, message_id, index)
+        if endpos == pos:
+            return None
+    count = 0
+    for part in parts:
+        store.text_run(*part)
+        count += part[3]
+    return end, count
