@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import compress
 from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
 from operator import itemgetter
 
@@ -80,15 +81,51 @@ class _Style:
         tail = b'(?:"|' + notes + b"(" + _ARRAY + b"))" + end
         self.run = re.compile(b"(?>" + head + key + before + _VALUE + run_tail + b")+").match
         self.pairs = re.compile(head + b"(" + key + b")" + before + b"(" + _VALUE + b")" + tail)
+        # the annotations' arrays alone: ``notes`` is never inside a string (its quotes would be
+        # escaped there), so it only ever starts an event's annotations
+        self.arrays = re.compile(notes + b"(" + _ARRAY + b")" + end)
         self.for_key = lru_cache(maxsize=64)(self._for_key)
         #: The bytes of an event besides its key, piece and annotations.
         self.fixed = len(self.head) + len(self.before_value) + len(self.notes) + len(self.end)
 
     def _for_key(self, key: bytes) -> re.Pattern[bytes]:
-        """The pattern of one part's events."""
+        """The pattern of one part's events, capturing the piece."""
         fixed = re.escape(self.head + key + self.before_value)
         notes = b'(?:"|' + re.escape(self.notes) + _ARRAY + b")"
-        return re.compile(fixed + _VALUE + notes + re.escape(self.end))
+        return re.compile(fixed + b"(" + _VALUE + b")" + notes + re.escape(self.end))
+
+    def parts(self, buf: bytes, pos: int, end: int) -> tuple[_Parts, _Parts]:
+        """A matched run's pieces and non-empty annotations' arrays per part (key), in order of
+        first appearance."""
+        key = self.pairs.match(buf, pos).group(1)  # type: ignore[union-attr]
+        notes: _Parts = {}
+        # one part only (a message's head and key cannot occur inside a string: they hold a
+        # line break): one findall of its pieces alone, none of the keys
+        if buf.count(self.head + key + self.before_value, pos, end) == buf.count(
+            self.head, pos, end
+        ):
+            if buf.find(self.notes, pos, end) >= 0:
+                arrays = [a for a in self.arrays.findall(buf, pos, end) if a != _EMPTY]
+                if arrays:
+                    notes[key] = arrays
+            return {key: self.for_key(key).findall(buf, pos, end)}, notes
+        pairs = self.pairs.findall(buf, pos, end)
+        pieces: _Parts = {key: [] for key in dict.fromkeys(map(_first, pairs))}
+        for key, value, _ in pairs:
+            pieces[key].append(value)
+        for key, _, array in compress(pairs, map(_third, pairs)):
+            if array != _EMPTY:
+                notes.setdefault(key, []).append(array)
+        return pieces, notes
+
+    def longest(self, pieces: _Parts, notes: _Parts) -> int:
+        """An upper bound of the size of a run's largest event."""
+        values = max(max(map(len, v)) for v in pieces.values())
+        arrays = max((max(map(len, a)) for a in notes.values()), default=0)
+        return self.fixed + max(map(len, pieces)) + values + arrays
+
+
+_Parts = dict[bytes, list[bytes]]
 
 
 _STYLES = (_Style(b",", b":"), _Style(b", ", b": "))
@@ -107,31 +144,12 @@ def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[G
     if match is None:
         return None
     end = match.end()
-    pairs = style.pairs.findall(buf, pos, end)
-    keys: dict[bytes, None] = dict.fromkeys(map(_first, pairs))
-    if end - pos - 1 > max_event and (
-        style.fixed
-        + max(map(len, keys))
-        + max(map(len, map(_second, pairs)))
-        + max(map(len, map(_third, pairs)))
-        > max_event
-    ):
-        # some event is too large: the run ends before the first one
+    pieces, notes = style.parts(buf, pos, end)
+    if end - pos - 1 > max_event and style.longest(pieces, notes) > max_event:
+        # some event may be too large: the run ends before the first one
         for found in style.pairs.finditer(buf, pos, end):
             if found.end() - found.start() - 1 > max_event:
                 return scan(buf, pos, found.start(), max_event) if found.start() > pos else None
-    pieces: dict[bytes, list[bytes]]
-    notes: dict[bytes, list[bytes]] = {}
-    if len(keys) == 1:
-        pieces = {pairs[0][0]: list(map(_second, pairs))}
-    else:
-        pieces = {key: [] for key in keys}
-        for key, value, _ in pairs:
-            pieces[key].append(value)
-    if any(map(_third, pairs)):
-        for key, _, array in pairs:
-            if array and array != _EMPTY:
-                notes.setdefault(key, []).append(array)
     groups: list[Group] = []
     for key, values in pieces.items():
         try:
