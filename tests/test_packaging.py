@@ -20,6 +20,7 @@ from hatchling.builders.wheel import WheelBuilder
 
 import deltasnap
 from deltasnap import _version
+from deltasnap._exports import MODULE_OF
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -183,8 +184,8 @@ def test_import_is_lazy() -> None:
 
 def test_every_public_name_resolves() -> None:
     """Each ``__all__`` name is its defining module's object, kept once resolved, and in dir()."""
-    assert set(deltasnap._MODULE_OF) == set(deltasnap.__all__)
-    for name, module in deltasnap._MODULE_OF.items():
+    assert set(MODULE_OF) == set(deltasnap.__all__)
+    for name, module in MODULE_OF.items():
         value = getattr(deltasnap, name)
         home = importlib.import_module(module, "deltasnap")
         assert value is (home if module == f".{name}" else getattr(home, name)), name
@@ -219,7 +220,7 @@ def test_type_checking_imports_match_the_table() -> None:
         for alias in node.names:
             module = "." * node.level + (node.module or "")
             seen[alias.name] = module + alias.name if node.module is None else module
-    assert seen == deltasnap._MODULE_OF
+    assert seen == MODULE_OF
 
 
 def test_package_code_never_imports_through_the_package() -> None:
