@@ -95,6 +95,8 @@ def main() -> int:
     args = parser.parse_args()
     load_before = _load()
     times = measure(args.runs, args.src.resolve())
+    src = args.src.resolve()
+    where = src.relative_to(ROOT) if src.is_relative_to(ROOT) else src
     head = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=args.src, capture_output=True, text=True
     ).stdout.strip()
@@ -105,10 +107,11 @@ def main() -> int:
         f"- command: `{command}`\n"
         f"- machine: {platform.platform()}, {os.cpu_count()} logical CPUs, load average "
         f"before {load_before}, after {_load()} (a shared machine: other work ran meanwhile)\n"
-        f"- python {platform.python_version()}, deltasnap from {args.src} at git HEAD {head}\n"
+        f"- python {platform.python_version()}, deltasnap from {where} at git HEAD {head}\n"
         f"- timing: each snippet in a fresh `python -c`, taking turns, best of {args.runs} runs "
         "minus the best of a bare `python -c pass`; wall clock judged, CPU ms (user + system) "
-        "beside it; bytecode cached\n\n" + table(times)
+        "beside it; bytecode cached; within a millisecond of 0 is noise (a time below the bare "
+        "interpreter's shows as negative)\n\n" + table(times)
     )
     print(report)
     if args.record:
