@@ -20,7 +20,7 @@ from typing import IO, Any, NamedTuple
 
 import attrs
 
-from .. import DecodeError, InvalidJSON
+from .._errors import DecodeError, InvalidJSON
 
 __all__ = [
     "FORMATS",
