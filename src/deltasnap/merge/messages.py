@@ -13,6 +13,7 @@ from .._text import TextBuffer
 from .completed import Differences, split_differences
 from .lifecycle import Lifecycle
 from .message_checks import ContentPlan, check_annotations, check_content, check_message
+from .message_final import same_final
 from .message_state import (
     MessageState,
     StreamedPart,
@@ -95,6 +96,9 @@ class MessageStore(Lifecycle[MessageState]):
         ours = state.normal_json()
         theirs = unstructure(server)["content"]
         return _SAME if ours == theirs else split_differences(ours, theirs, "content")
+
+    def same_final(self, state: MessageState, data: Mapping[str, Any], text: int) -> bool:
+        return same_final(state, data, text, self.check_top)
 
     def children_json(self, state: MessageState) -> Any:
         return state.content_json()
