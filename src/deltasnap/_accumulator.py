@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -15,7 +15,7 @@ from ._errors import (
     error_reason,
 )
 from ._feeding import aiter_updates, iter_updates
-from ._final_copy import FINAL_EVENTS, LONG_LINE, final_copy
+from ._final_copy import final_copy, new_decoder
 from ._lifecycle import Lifecycle
 from ._limits import KEPT_EVENT_BYTES, KEPT_EVENTS, UNLIMITED, Limits
 from ._reducer import Reducer
@@ -26,7 +26,6 @@ from .payload import runs, shortcut
 from .payload.decoded import json_size, plain_data
 from .payload.json import loads
 from .sse.decoder import SSEDecoder
-from .sse.long import LongData
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -198,13 +197,7 @@ class Accumulator:
         self.truncated = False
 
     def _new_decoder(self) -> SSEDecoder:
-        decoder = SSEDecoder(
-            max_event_bytes=self.limits.max_event_bytes,
-            dispatch_unterminated=self.dispatch_unterminated,
-        )
-        if self._light_finals:
-            decoder._long_line, decoder._long_events = LONG_LINE, FINAL_EVENTS
-        return decoder
+        return new_decoder(self)
 
     def feed_event(self, event: str, data: Any, *, offset: int | None = None) -> list[Update]:
         """Feed one already-decoded event (data: a dict, a JSON string, or a pydantic model).
@@ -243,9 +236,7 @@ class Accumulator:
 
     # -- internals -------------------------------------------------------------------------
 
-    #: Private switch: False turns the light final copies off (see _final_copy).
-    _light_finals = True
-
+    _light_finals = True  #: Private switch: False turns light final copies off (_final_copy)
     #: Private switch: False turns the text-delta shortcut off (every event takes the general
     #: path: json.loads and the full merge). The tests run with it on and off.
     _use_shortcut = True
@@ -372,10 +363,9 @@ class Accumulator:
     ) -> list[Update]:
         """The general path: parse the event's data and apply it."""
         if type(raw) is not str:  # a long final copy, kept as bytes (see _final_copy)
-            long = cast(LongData, raw)
-            data, text = final_copy(self.reducer, event, long, self.limits.max_json_depth)
+            text, value, size = final_copy(self.reducer, event, raw, self.limits.max_json_depth)
             if text is None:
-                return self._apply(number, event, data, offset, sse_id, long.chars)
+                return self._apply(number, event, value, offset, sse_id, size)
             raw = text
         if event == DONE and raw.strip() == "[DONE]":
             data: Any = raw

@@ -3,13 +3,15 @@ payload/final_bytes.py): the accumulated texts they repeat are found in them, no
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, cast
 
+from ._limits import Limits
 from ._reducer import Reducer
 from .payload.final_bytes import LongText, object_id, parse
+from .sse.decoder import SSEDecoder
 from .sse.long import LongData
 
-__all__ = ["FINAL_EVENTS", "LONG_LINE", "final_copy"]
+__all__ = ["FINAL_EVENTS", "LONG_LINE", "final_copy", "new_decoder"]
 
 #: The events whose long data lines the decoder hands over as bytes.
 FINAL_EVENTS = frozenset(
@@ -28,14 +30,36 @@ LONG_LINE = 1 << 16
 _MIN_CHARS = 1 << 10
 
 
-def final_copy(reducer: Reducer, event: str, data: LongData, max_depth: int) -> tuple[Any, str | None]:
-    """``(value, None)``: the event's parsed data, sharing the accumulated texts it repeats;
-    ``(None, text)``: its data as a str, for the general path."""
+class _Feeder(Protocol):
+    limits: Limits
+    dispatch_unterminated: bool
+    _light_finals: bool
+
+
+def new_decoder(acc: _Feeder) -> SSEDecoder:
+    """The decoder of an accumulator: long final copies kept as bytes unless it says not to."""
+    decoder = SSEDecoder(
+        max_event_bytes=acc.limits.max_event_bytes,
+        dispatch_unterminated=acc.dispatch_unterminated,
+    )
+    if acc._light_finals:
+        decoder._long_line, decoder._long_events = LONG_LINE, FINAL_EVENTS
+    return decoder
+
+
+def final_copy(
+    reducer: Reducer, event: str, raw: str, max_depth: int
+) -> tuple[str | None, Any, int]:
+    """``(None, value, size)``: the event's parsed data, sharing the accumulated texts it
+    repeats, and its size in characters; ``(text, None, 0)``: its data as a str, for the general
+    path. ``raw`` is the ``LongData`` the decoder handed over in place of the str."""
+    data = cast(LongData, raw)
     oid = object_id(data.line, len(b"data: "))
     texts: list[LongText] = []
     if oid is not None:
         store = reducer._messages if event.startswith("thread.message.") else reducer._steps
         texts += store.long_texts(oid, _MIN_CHARS)
     if not texts:
-        return None, data.text()
-    return parse(data, texts, max_depth)
+        return data.text(), None, 0
+    value, text = parse(data, texts, max_depth)
+    return text, value, data.chars

@@ -150,7 +150,7 @@ class MessageStore(Lifecycle[MessageState]):
         found = []
         for index in state.order:
             part = state.parts[index]
-            if type(part) is not _OtherPart and len(part.buffer) >= min_chars:
+            if isinstance(part, TextPart | StreamedPart) and len(part.buffer) >= min_chars:
                 found.append(part.buffer)
         return found
 

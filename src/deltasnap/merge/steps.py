@@ -102,7 +102,7 @@ class StepStore(Lifecycle[StepState]):
         state = self.states.get(oid)
         if state is None:
             return []
-        found = []
+        found: list[TextBuffer | None] = []
         for index in state.order:
             call = state.calls[index]
             if call.rule is not None:

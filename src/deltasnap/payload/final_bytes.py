@@ -62,7 +62,7 @@ def _encoded(text: str) -> bytes | None:
 def _pieces(segments: list[str | bytes]) -> Any:
     """The text of ``segments`` in slices of at most ``_SLICE`` characters."""
     for segment in segments:
-        text = segment if type(segment) is str else segment.decode("utf-8", "surrogatepass")
+        text = segment.decode("utf-8", "surrogatepass") if type(segment) is bytes else segment
         for i in range(0, len(text), _SLICE):
             yield text[i : i + _SLICE]
 
@@ -137,7 +137,7 @@ def parse(
     cuts = [] if line.find(_MARKER, start) >= 0 else _find(line, texts, start)
     if not cuts:
         return None, data.text()
-    pieces: list[bytes] = []
+    pieces: list[bytes | bytearray] = []
     table: dict[str, str] = {}
     pos = start
     for n, (at, end, _) in enumerate(cuts):
