@@ -36,9 +36,12 @@ def everything_light(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def outcome(pieces: list[bytes], light: bool, quiet: bool, **options: Any) -> Any:
     """Everything an accumulator tells after reading ``pieces`` (or the error it raised)."""
-    acc = Accumulator(**options)
-    acc._light_finals = light
-    acc._decoder = acc._new_decoder()
+    threshold = _final_copy.LONG_LINE
+    _final_copy.LONG_LINE = threshold if light else 1 << 62
+    try:
+        acc = Accumulator(**options)
+    finally:
+        _final_copy.LONG_LINE = threshold
     updates: list[Any] = []
     try:
         for piece in pieces:

@@ -236,7 +236,6 @@ class Accumulator:
 
     # -- internals -------------------------------------------------------------------------
 
-    _light_finals = True  #: Private switch: False turns light final copies off (_final_copy)
     #: Private switch: False turns the text-delta shortcut off (every event takes the general
     #: path: json.loads and the full merge). The tests run with it on and off.
     _use_shortcut = True
@@ -363,10 +362,9 @@ class Accumulator:
     ) -> list[Update]:
         """The general path: parse the event's data and apply it."""
         if type(raw) is not str:  # a long final copy, kept as bytes (see _final_copy)
-            text, value, size = final_copy(self.reducer, event, raw, self.limits.max_json_depth)
-            if text is None:
-                return self._apply(number, event, value, offset, sse_id, size)
-            raw = text
+            raw, light = final_copy(self.reducer, event, raw, self.limits.max_json_depth)
+            if light is not None:
+                return self._apply(number, event, light[0], offset, sse_id, light[1])
         if event == DONE and raw.strip() == "[DONE]":
             data: Any = raw
         else:

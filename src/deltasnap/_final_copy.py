@@ -24,7 +24,8 @@ FINAL_EVENTS = frozenset(
         "thread.run.step.expired",
     }
 )
-#: How long such a line must be (shorter ones are decoded as usual).
+#: How long such a line must be (shorter ones are decoded as usual; a private switch: the
+#: tests set it past any line to take the general path alone).
 LONG_LINE = 1 << 16
 # Accumulated texts shorter than this are not looked for.
 _MIN_CHARS = 1 << 10
@@ -33,25 +34,23 @@ _MIN_CHARS = 1 << 10
 class _Feeder(Protocol):
     limits: Limits
     dispatch_unterminated: bool
-    _light_finals: bool
 
 
 def new_decoder(acc: _Feeder) -> SSEDecoder:
-    """The decoder of an accumulator: long final copies kept as bytes unless it says not to."""
+    """The decoder of an accumulator: long final copies kept as bytes."""
     decoder = SSEDecoder(
         max_event_bytes=acc.limits.max_event_bytes,
         dispatch_unterminated=acc.dispatch_unterminated,
     )
-    if acc._light_finals:
-        decoder._long_line, decoder._long_events = LONG_LINE, FINAL_EVENTS
+    decoder._long_line, decoder._long_events = LONG_LINE, FINAL_EVENTS
     return decoder
 
 
 def final_copy(
     reducer: Reducer, event: str, raw: str, max_depth: int
-) -> tuple[str | None, Any, int]:
-    """``(None, value, size)``: the event's parsed data, sharing the accumulated texts it
-    repeats, and its size in characters; ``(text, None, 0)``: its data as a str, for the general
+) -> tuple[str, tuple[Any, int] | None]:
+    """``("", (value, size))``: the event's parsed data, sharing the accumulated texts it
+    repeats, and its size in characters; ``(text, None)``: its data as a str, for the general
     path. ``raw`` is the ``LongData`` the decoder handed over in place of the str."""
     data = cast(LongData, raw)
     oid = object_id(data.line, len(b"data: "))
@@ -60,6 +59,6 @@ def final_copy(
         store = reducer._messages if event.startswith("thread.message.") else reducer._steps
         texts += store.long_texts(oid, _MIN_CHARS)
     if not texts:
-        return data.text(), None, 0
+        return data.text(), None
     value, text = parse(data, texts, max_depth)
-    return text, value, data.chars
+    return ("", (value, data.chars)) if text is None else (text, None)
