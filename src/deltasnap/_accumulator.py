@@ -15,6 +15,7 @@ from ._errors import (
     error_reason,
 )
 from ._feeding import aiter_updates, iter_updates
+from ._final_copy import final_copy, new_decoder
 from ._lifecycle import Lifecycle
 from ._limits import KEPT_EVENT_BYTES, KEPT_EVENTS, UNLIMITED, Limits
 from ._reducer import Reducer
@@ -196,10 +197,7 @@ class Accumulator:
         self.truncated = False
 
     def _new_decoder(self) -> SSEDecoder:
-        return SSEDecoder(
-            max_event_bytes=self.limits.max_event_bytes,
-            dispatch_unterminated=self.dispatch_unterminated,
-        )
+        return new_decoder(self)
 
     def feed_event(self, event: str, data: Any, *, offset: int | None = None) -> list[Update]:
         """Feed one already-decoded event (data: a dict, a JSON string, or a pydantic model).
@@ -363,6 +361,10 @@ class Accumulator:
         self, number: int, event: str, raw: str, sse_id: str | None, offset: int
     ) -> list[Update]:
         """The general path: parse the event's data and apply it."""
+        if type(raw) is not str:  # a long final copy, kept as bytes (see _final_copy)
+            raw, light = final_copy(self.reducer, event, raw, self.limits.max_json_depth)
+            if light is not None:
+                return self._apply(number, event, light[0], offset, sse_id, light[1])
         if event == DONE and raw.strip() == "[DONE]":
             data: Any = raw
         else:

@@ -9,9 +9,11 @@ from .. import _models as m
 from .._converter import structure, unstructure
 from .._errors import DeltaError, DeltasnapError
 from .._limits import MESSAGES
+from .._text import TextBuffer
 from .completed import Differences, split_differences
 from .lifecycle import Lifecycle
 from .message_checks import ContentPlan, check_annotations, check_content, check_message
+from .message_final import same_final
 from .message_state import (
     MessageState,
     StreamedPart,
@@ -95,6 +97,9 @@ class MessageStore(Lifecycle[MessageState]):
         theirs = unstructure(server)["content"]
         return _SAME if ours == theirs else split_differences(ours, theirs, "content")
 
+    def same_final(self, state: MessageState, data: Mapping[str, Any], text: int) -> bool:
+        return same_final(state, data, text, self.check_top)
+
     def children_json(self, state: MessageState) -> Any:
         return state.content_json()
 
@@ -135,6 +140,19 @@ class MessageStore(Lifecycle[MessageState]):
             elif type(part) is _OtherPart:
                 merge_into(part.data, item, _INDEX_TYPE)
                 updates.append(Update("content", number, oid, index))
+
+    def long_texts(self, oid: str, min_chars: int) -> list[TextBuffer]:
+        """The streamed texts of message ``oid`` at least ``min_chars`` long, in content order
+        (what its final copy repeats)."""
+        state = self.states.get(oid)
+        if state is None:
+            return []
+        found = []
+        for index in state.order:
+            part = state.parts[index]
+            if isinstance(part, TextPart | StreamedPart) and len(part.buffer) >= min_chars:
+                found.append(part.buffer)
+        return found
 
     def text_delta(self, message_id: str, index: int, piece: str) -> bool:
         """The text-delta shortcut: more text for a text part that already exists.
