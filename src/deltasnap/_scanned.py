@@ -22,12 +22,33 @@ def _parts(groups: list[runs.Group], limits: Limits) -> tuple[list[ScannedPart],
     parts: list[ScannedPart] = []
     for at, (message_id, index, text, count, arrays) in enumerate(groups):
         notes: list[Any] = []
-        try:
-            notes = [loads(array.decode(), below) for array in arrays]
-        except (DeltasnapError, UnicodeDecodeError):
-            return parts, at
+        if arrays:
+            notes = _parsed(arrays, below)
+            if not notes:
+                return parts, at
         parts.append((message_id, index, text, count, notes))
     return parts, None
+
+
+def _parsed(arrays: list[bytes], depth: int | None) -> list[Any]:
+    """A part's annotations' arrays parsed, each nesting at most ``depth``: in one call, as
+    the items of one array a level deeper (each alone only to tell which fails); [] if any
+    is not what the general path would take."""
+    try:
+        return list(loads(b",".join(arrays).join(_BRACKETS).decode(), _deeper(depth)))
+    except (DeltasnapError, UnicodeDecodeError):
+        pass
+    try:
+        return [loads(array.decode(), depth) for array in arrays]
+    except (DeltasnapError, UnicodeDecodeError):
+        return []
+
+
+def _deeper(depth: int | None) -> int | None:
+    return None if depth is None else depth + 1
+
+
+_BRACKETS = (b"[", b"]")
 
 
 def take_run(store: MessageStore, buf: bytes, pos: int, limits: Limits) -> tuple[int, int] | None:

@@ -83,7 +83,7 @@ class _Style:
         self.pairs = re.compile(head + b"(" + key + b")" + before + b"(" + _VALUE + b")" + tail)
         # the annotations' arrays alone: ``notes`` is never inside a string (its quotes would be
         # escaped there), so it only ever starts an event's annotations
-        self.arrays = re.compile(notes + b"(" + _ARRAY + b")" + end)
+        self.array = re.compile(b"(" + _ARRAY + b")" + end).match
         self.for_key = lru_cache(maxsize=64)(self._for_key)
         #: The bytes of an event besides its key, piece and annotations.
         self.fixed = len(self.head) + len(self.before_value) + len(self.notes) + len(self.end)
@@ -104,10 +104,9 @@ class _Style:
         if buf.count(self.head + key + self.before_value, pos, end) == buf.count(
             self.head, pos, end
         ):
-            if buf.find(self.notes, pos, end) >= 0:
-                arrays = [a for a in self.arrays.findall(buf, pos, end) if a != _EMPTY]
-                if arrays:
-                    notes[key] = arrays
+            arrays = self._arrays(buf, pos, end)
+            if arrays:
+                notes[key] = arrays
             return {key: self.for_key(key).findall(buf, pos, end)}, notes
         pairs = self.pairs.findall(buf, pos, end)
         pieces: _Parts = {key: [] for key in dict.fromkeys(map(_first, pairs))}
@@ -117,6 +116,19 @@ class _Style:
             if array != _EMPTY:
                 notes.setdefault(key, []).append(array)
         return pieces, notes
+
+    def _arrays(self, buf: bytes, pos: int, end: int) -> list[bytes]:
+        """The non-empty annotations' arrays of a matched run's events, in order (found by their
+        literal: a few events in a run carry annotations, most none)."""
+        arrays = []
+        at = buf.find(self.notes, pos, end)
+        while at >= 0:
+            found = self.array(buf, at + len(self.notes), end)
+            assert found is not None, "the run matched this event"
+            if found.group(1) != _EMPTY:
+                arrays.append(found.group(1))
+            at = buf.find(self.notes, found.end(), end)
+        return arrays
 
     def longest(self, pieces: _Parts, notes: _Parts) -> int:
         """An upper bound of the size of a run's largest event."""
