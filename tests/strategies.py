@@ -895,16 +895,54 @@ RAW_PIECES = st.sampled_from(
 )
 
 
-def raw_text_delta(message_id: str, index: int, piece: bytes, spaced: bool = False) -> bytes:
-    """One ``thread.message.delta`` event carrying ``piece`` (raw JSON string body) as is."""
+# Raw JSON for a text delta's annotations: good ones (file citations and paths, the text they
+# add), ones the general path refuses (a type change, a bad field, a bad index, not JSON, NaN,
+# too deep, bad UTF-8, not a list of objects), and brackets or quotes inside strings.
+RAW_ANNOTATIONS = st.sampled_from(
+    [
+        b"[]",
+        b'[{"index":0,"type":"file_citation","text":"[1]","start_index":0,"end_index":3,'
+        b'"file_citation":{"file_id":"f-1"}}]',
+        b'[{"index":0,"type":"file_citation","end_index":4}]',
+        b'[{"index":1,"type":"file_path","text":"sandbox:/a\\"]b","file_path":{"file_id":"x"}}]',
+        b'[{"index":1,"type":"file_path"},{"index":2,"type":"file_path","text":"'
+        + b"t" * 30
+        + b'"}]',
+        b'[{"index":0,"type":"file_path"}]',
+        b'[{"index":0,"type":"file_citation","start_index":"3"}]',
+        b'[{"index":-1,"type":"file_path"}]',
+        b'[{"index":0}]',
+        b"[1]",
+        b'[{"index":0,"type":"file_path",}]',
+        b'[{"index":0,"type":"file_path","x":NaN}]',
+        b'[{"index":0,"type":"file_path","x":{"y":{"z":{"w":{}}}}}]',
+        b'[{"index":0,"type":"file_path","text":"\xc3"}]',
+        b'[{"index":3,"type":"url_citation","url_citation":{"url":"https://e/[x]"}}]',
+        b'[{"index":0,"type":"file_citation","x":[1]}]',
+        b'[ {"index": 0, "type": "file_citation"} ]',
+    ]
+)
+
+
+def raw_text_delta(
+    message_id: str,
+    index: int,
+    piece: bytes,
+    spaced: bool = False,
+    annotations: bytes | None = None,
+) -> bytes:
+    """One ``thread.message.delta`` event carrying ``piece`` (raw JSON string body) as is, and
+    ``annotations`` (raw JSON) after it when given."""
     data = (
         f'{{"id":"{message_id}","object":"thread.message.delta","delta":{{"content":'
         f'[{{"index":{index},"type":"text","text":{{"value":"'
     ).encode()
+    notes = b"" if annotations is None else b',"annotations":' + annotations
     if spaced:
         data = data.replace(b'","', b'", "').replace(b'":', b'": ').replace(b",", b", ")
         data = data.replace(b",  ", b", ")
-    return b"event: thread.message.delta\ndata: " + data + piece + b'"}}]}}\n\n'
+        notes = notes.replace(b',"annotations":', b', "annotations": ')
+    return b"event: thread.message.delta\ndata: " + data + piece + b'"' + notes + b"}}]}}\n\n"
 
 
 @st.composite
@@ -929,7 +967,8 @@ def text_run_streams(draw: st.DrawFn) -> bytes:
         piece = draw(RAW_PIECES)
         index = draw(st.integers(0, 2))
         for _ in range(draw(st.integers(1, 4))):
-            blocks.insert(at, raw_text_delta(mid, index, piece, draw(st.booleans())))
+            notes = draw(st.none() | RAW_ANNOTATIONS)
+            blocks.insert(at, raw_text_delta(mid, index, piece, draw(st.booleans()), notes))
     return b"".join(blocks)
 
 

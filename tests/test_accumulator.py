@@ -17,6 +17,7 @@ from deltasnap import (
     Accumulator,
     DecodeError,
     InvalidJSON,
+    Limits,
     ServerError,
     accumulate,
     summarize,
@@ -216,11 +217,31 @@ def test_trailing_keepalive_is_not_a_truncation() -> None:
     assert acc.reports == []
 
 
-def _delta_payload(mid: str, index: int, value: str, style: int) -> str:
+# Annotations a text delta may carry: new and repeated indices, the text they add, and ones the
+# general path refuses (a type change, a bad field or index, not a list of objects).
+_NOTES: list[Any] = [
+    None,
+    [],
+    [{"index": 0, "type": "file_citation", "text": "[1]", "file_citation": {"file_id": "f"}}],
+    [{"index": 0, "type": "file_citation", "start_index": 3, "end_index": 6}],
+    [{"index": 1, "type": "file_path", "text": "p"}, {"index": 1, "type": "file_path"}],
+    [{"index": 0, "type": "file_path"}],
+    [{"index": 2, "type": "file_citation", "start_index": "3"}],
+    [{"index": -1, "type": "file_path"}],
+    [{"type": "file_path"}],
+    [7],
+    [{"index": 0, "type": "file_citation", "deep": {"a": {"b": {"c": {}}}}}],
+]
+
+
+def _delta_payload(mid: str, index: int, value: str, style: int, notes: Any = None) -> str:
+    text: dict[str, Any] = {"value": value}
+    if notes is not None:
+        text["annotations"] = notes
     body = {
         "id": mid,
         "object": "thread.message.delta",
-        "delta": {"content": [{"index": index, "type": "text", "text": {"value": value}}]},
+        "delta": {"content": [{"index": index, "type": "text", "text": text}]},
     }
     if style == 0:
         return json.dumps(body)
@@ -238,18 +259,21 @@ def _delta_payload(mid: str, index: int, value: str, style: int) -> str:
             st.text(max_size=12),
             st.integers(0, 2),
             st.sampled_from(["", "", "", "bad-escape", "trailing"]),
+            st.sampled_from(range(len(_NOTES))),
         ),
         max_size=25,
-    )
+    ),
+    st.sampled_from([64, 6, 8]),
 )
 def test_fast_path_equals_general_path(
-    deltas: list[tuple[str, int, str, int, str]],
+    deltas: list[tuple[str, int, str, int, str, int]], depth: int
 ) -> None:
-    """The shape-matched text fast path gives exactly what json.loads + the general merge give."""
+    """The shape-matched text fast path (annotations too) gives exactly what json.loads + the
+    general merge give, under a tight nesting limit as well."""
     created = stream_bytes("basic").split(b"\n\n")[1] + b"\n\n"  # thread.message.created msg_1
     chunks = [created]
-    for mid, index, value, style, damage in deltas:
-        payload = _delta_payload(mid, index, value, style)
+    for mid, index, value, style, damage, notes in deltas:
+        payload = _delta_payload(mid, index, value, style, _NOTES[notes])
         if damage == "bad-escape":
             payload = payload.replace('"value": "', '"value": "\\q', 1).replace(
                 '"value":"', '"value":"\\q', 1
@@ -258,7 +282,8 @@ def test_fast_path_equals_general_path(
             payload += " x"
         chunks.append(f"event: thread.message.delta\ndata: {payload}\n\n".encode())
     data = b"".join(chunks)
-    fast, general = Accumulator(), Accumulator(keep_deltas=True)
+    limits = Limits(max_json_depth=depth)
+    fast, general = Accumulator(limits=limits), Accumulator(keep_deltas=True, limits=limits)
     fast_updates = fast.feed(data) + fast.close()
     general_updates = general.feed(data) + general.close()
     assert fast_updates == general_updates

@@ -6,10 +6,12 @@ import gzip
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from deltasnap import InvalidJSON
+from deltasnap.batch import inputs
 from deltasnap.batch.inputs import (
     Capture,
     DecodedEvent,
@@ -108,6 +110,29 @@ def test_har_event_stream_entries_are_captures(tmp_path: Path) -> None:
         b"data: 1\n\n",
         b"data: 2\n\n",
     ]
+
+
+def test_har_file_is_parsed_once_for_all_its_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading every entry of a HAR file parses the file once (not once per entry: quadratic in
+    a big HAR); a rewritten file is read again."""
+    path = tmp_path / "many.har"
+    path.write_text(har([("text/event-stream", f"data: {i}\n\n", False) for i in range(50)]))
+    loads = []
+    real = inputs._load_har
+
+    def counted(name: str, opener: inputs.Opener) -> list[Any]:
+        loads.append(name)
+        return real(name, opener)
+
+    monkeypatch.setattr(inputs, "_load_har", counted)
+    captures = [c for c in list_captures([str(path)]) if isinstance(c, Capture)]
+    assert [_bytes(c) for c in captures] == [f"data: {i}\n\n".encode() for i in range(50)]
+    assert loads == [str(path)]
+    path.write_text(har([("text/event-stream", "data: new\n\n", False)]))
+    assert _bytes(Capture(str(path), "har", entry=0)) == b"data: new\n\n"
+    assert loads == [str(path), str(path)]
 
 
 def test_unlistable_inputs_come_back_as_errors(tmp_path: Path) -> None:

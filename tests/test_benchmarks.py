@@ -51,6 +51,23 @@ def test_linearity_guard_runs_every_family() -> None:
         assert len(rows) == 1 and rows[0].endswith(("| PASS |", "| FAIL |")), family
 
 
+def test_import_benchmark_prints_the_table() -> None:
+    """`benchmarks/imports.py --runs 1` exits 0 and prints a judged row per snippet (no timing)."""
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/imports.py", "--runs", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "| snippet | wall ms | CPU ms | target | result |" in proc.stdout
+    for snippet in ("import deltasnap", "import deltasnap; deltasnap.Accumulator"):
+        (row,) = [line for line in proc.stdout.splitlines() if line.startswith(f"| `{snippet}` |")]
+        assert row.endswith(("| PASS |", "| FAIL |")), row
+
+
 def test_pieces_benchmark_times_every_stream_both_ways() -> None:
     """`benchmarks/pieces.py` at a tiny size exits 0 and prints an on/off row for each stream,
     quiet and with updates (a smoke test: the times are not asserted)."""

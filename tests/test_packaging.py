@@ -3,6 +3,7 @@ built here the way ``pip install .`` builds it."""
 
 from __future__ import annotations
 
+import ast
 import email
 import importlib
 import os
@@ -19,6 +20,7 @@ from hatchling.builders.wheel import WheelBuilder
 
 import deltasnap
 from deltasnap import _version
+from deltasnap._exports import MODULE_OF
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -145,3 +147,97 @@ def test_package_code_imports_no_shim() -> None:
             continue
         found = pattern.search(path.read_text(encoding="utf-8"))
         assert found is None, f"{path.relative_to(ROOT)} imports {found and found.group(0)}"
+
+
+# ----------------------------------------------------------------------------- lazy imports
+
+SRC = Path(deltasnap.__file__).resolve().parents[1]
+HEAVY = ("attr", "attrs", "cattrs", "deltasnap._accumulator")
+
+
+def _fresh(code: str) -> list[str]:
+    """The lines ``code`` prints in a fresh interpreter that imports deltasnap from here."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return proc.stdout.splitlines()
+
+
+def test_import_is_lazy() -> None:
+    """``import deltasnap`` imports no engine module, attrs nor cattrs; its first name used does."""
+    code = (
+        "import sys\n"
+        "import deltasnap\n"
+        f"heavy = {HEAVY!r}\n"
+        "print(sorted(m for m in sys.modules if m.startswith('deltasnap.') or m in heavy))\n"
+        "deltasnap.Accumulator\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    before, after = _fresh(code)
+    assert before == "['deltasnap._exports']"  # the table of names only
+    assert after == repr(sorted(HEAVY))
+
+
+def test_every_public_name_resolves() -> None:
+    """Each ``__all__`` name is its defining module's object, kept once resolved, and in dir()."""
+    assert set(MODULE_OF) == set(deltasnap.__all__)
+    for name, module in MODULE_OF.items():
+        value = getattr(deltasnap, name)
+        home = importlib.import_module(module, "deltasnap")
+        assert value is (home if module == f".{name}" else getattr(home, name)), name
+        assert name in vars(deltasnap), name
+    assert set(deltasnap.__all__) <= set(dir(deltasnap))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        deltasnap.nope  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_star_import_in_a_fresh_interpreter() -> None:
+    """``from deltasnap import X``, ``__version__`` and ``import *`` work in a fresh interpreter."""
+    code = (
+        "from deltasnap import Accumulator, samples, __version__\n"
+        "print(Accumulator.__module__, samples.__name__, isinstance(__version__, str))\n"
+        "names = {}\n"
+        "exec('from deltasnap import *', names)\n"
+        "import deltasnap\n"
+        "print(sorted(set(names) - {'__builtins__'}) == sorted(deltasnap.__all__))\n"
+    )
+    assert _fresh(code) == ["deltasnap._accumulator deltasnap.samples True", "True"]
+
+
+def test_type_checking_imports_match_the_table() -> None:
+    """The imports type checkers see in ``__init__.py`` are exactly the runtime name table."""
+    tree = ast.parse((SRC / "deltasnap" / "__init__.py").read_text(encoding="utf-8"))
+    (block,) = [
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    ]
+    seen: dict[str, str] = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom)
+        for alias in node.names:
+            module = "." * node.level + (node.module or "")
+            seen[alias.name] = module + alias.name if node.module is None else module
+    assert seen == MODULE_OF
+
+
+def test_package_code_never_imports_through_the_package() -> None:
+    """Package code imports names from their defining modules, never through ``__init__``."""
+    package = SRC / "deltasnap"
+    for path in package.rglob("*.py"):
+        if path == package / "__init__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level == 0 and node.module == "deltasnap":
+                raise AssertionError(f"{path.relative_to(SRC)} imports from deltasnap")
+            if node.level and node.module is None:
+                base = path.parents[node.level - 1]
+                for alias in node.names:
+                    target = base / alias.name
+                    assert target.with_suffix(".py").exists() or target.is_dir(), (
+                        f"{path.relative_to(SRC)}: from {'.' * node.level} import {alias.name}"
+                    )

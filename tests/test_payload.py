@@ -53,15 +53,45 @@ def test_non_finite_numbers_skipped_by_the_accumulator(use_shortcut: bool) -> No
 
 
 def test_recognise_plain_text_delta() -> None:
-    """The recogniser returns (id, index, piece) for the common delta and None for others."""
-    assert shortcut.recognise(DELTA) == ("msg_1", 0, "hi")
+    """The recogniser returns (id, index, piece, no annotations) for the common delta and None
+    for others."""
+    plain = ("msg_1", 0, "hi", shortcut.NO_ANNOTATIONS)
+    assert shortcut.recognise(DELTA) == plain
     spaced = json.dumps(json.loads(DELTA))
-    assert shortcut.recognise(spaced) == ("msg_1", 0, "hi")
+    assert shortcut.recognise(spaced) == plain
     loose = json.dumps(json.loads(DELTA), indent=2)
-    assert shortcut.recognise(loose) == ("msg_1", 0, "hi")
-    assert shortcut.recognise(DELTA.replace('"hi"', '"h\\u00e9"')) == ("msg_1", 0, "hé")
+    assert shortcut.recognise(loose) == plain
+    assert shortcut.recognise(DELTA.replace('"hi"', '"h\\u00e9"')) == ("msg_1", 0, "hé", "")
     assert shortcut.recognise(DELTA.replace('"index":0', '"index":01')) is None
     assert shortcut.recognise(DELTA.replace('"hi"', '"bad \\x"')) is None
+
+
+def test_recognise_annotated_text_delta() -> None:
+    """A text delta's annotations come back as their array's JSON text (an empty array: none);
+    nested arrays, other keys after them, or other key orders are None."""
+    with_notes = DELTA.replace('"hi"', '"hi","annotations":[{"index":0,"type":"x","t":"]["}]')
+    assert shortcut.recognise(with_notes) == (
+        "msg_1",
+        0,
+        "hi",
+        '[{"index":0,"type":"x","t":"]["}]',
+    )
+    assert shortcut.recognise(DELTA.replace('"hi"', '"hi","annotations":[]')) == (
+        "msg_1",
+        0,
+        "hi",
+        "",
+    )
+    spaced = json.dumps(json.loads(with_notes))
+    spaced_notes = '[{"index": 0, "type": "x", "t": "]["}]'
+    assert shortcut.recognise(spaced) == ("msg_1", 0, "hi", spaced_notes)
+    assert shortcut.recognise(json.dumps(json.loads(with_notes), indent=1)) is not None
+    nested = DELTA.replace('"hi"', '"hi","annotations":[{"index":0,"a":[1]}]')
+    assert shortcut.recognise(nested) is None
+    after = DELTA.replace('"hi"', '"hi","annotations":[],"x":1')
+    assert shortcut.recognise(after) is None
+    before = DELTA.replace('{"value":"hi"', '{"annotations":[],"value":"hi"')
+    assert shortcut.recognise(before) is None
 
 
 def test_no_pattern_has_two_whitespace_runs_side_by_side() -> None:
@@ -164,7 +194,7 @@ def test_chunk_scanning_groups_interleaved_runs() -> None:
     assert found is not None
     end, groups = found
     assert end == sum(map(len, blocks))
-    assert [(g[0], g[1], g[3]) for g in groups] == [(f"msg_{m}", 0, 10) for m in range(4)]
+    assert [(g[0], g[1], g[3], g[4]) for g in groups] == [(f"msg_{m}", 0, 10, []) for m in range(4)]
     assert groups[1][2] == "".join(f"p{k}" for k in range(1, 40, 4))
 
 
@@ -173,7 +203,27 @@ def test_chunk_scanning_declines_bad_pieces() -> None:
     assert runs.scan(raw_text_delta("m_1", 0, b"\xc3"), 0, 1 << 40, 1 << 20) is None
     spaced = raw_text_delta("m_1", 0, b"ok", spaced=True) + raw_text_delta("m_1", 0, b"\\ud83d")
     found = runs.scan(spaced, 0, 1 << 40, 1 << 20)
-    assert found is not None and found[1] == [("m_1", 0, "ok", 1)]
+    assert found is not None and found[1] == [("m_1", 0, "ok", 1, [])]
+
+
+def test_chunk_scanning_keeps_annotations_in_order() -> None:
+    """Annotated text deltas join the run: each part's non-empty annotations' arrays come back
+    in event order, as raw JSON, and an empty array is none."""
+    first = b'[{"index":0,"type":"file_path","text":"]"}]'
+    second = b'[{"index":1,"type":"file_path"}]'
+    blocks = [
+        raw_text_delta("m_1", 0, b"a", annotations=b"[]"),
+        raw_text_delta("m_2", 0, b"b", annotations=first, spaced=False),
+        raw_text_delta("m_1", 0, b"c"),
+        raw_text_delta("m_2", 0, b"d", annotations=second),
+    ]
+    found = runs.scan(b"".join(blocks), 0, 1 << 40, 1 << 20)
+    assert found is not None
+    assert found[1] == [("m_1", 0, "ac", 2, []), ("m_2", 0, "bd", 2, [first, second])]
+    spaced = raw_text_delta("m_1", 0, b"a", spaced=True, annotations=first)
+    assert runs.scan(spaced, 0, 1 << 40, 1 << 20) == (len(spaced), [("m_1", 0, "a", 1, [first])])
+    nested = raw_text_delta("m_1", 0, b"a", annotations=b"[[1]]")
+    assert runs.scan(nested, 0, 1 << 40, 1 << 20) is None
 
 
 REFUSAL = '{"id":"msg_1","object":"thread.message.delta","delta":{"content":[{"index":2,"type":"refusal","refusal":"no"}]}}'  # noqa: E501

@@ -1,190 +1,203 @@
-"""deltasnap: streamed Assistants-API runs into complete, typed Message snapshots."""
+"""deltasnap: streamed Assistants-API runs into complete, typed Message snapshots.
 
-from . import samples
-from ._accumulator import (
-    Accumulator,
-    StreamEvent,
-)
-from ._converter import (
-    converter,
-    structure,
-    unstructure,
-)
-from ._errors import (
-    ContentTypeMismatch,
-    DecodeError,
-    DeltaError,
-    DeltasnapError,
-    EventTooLarge,
-    IndexTooLarge,
-    InvalidIndex,
-    InvalidJSON,
-    JSONTooDeep,
-    LimitExceeded,
-    ServerError,
-    StreamError,
-    StrictModeError,
-    TextTooLong,
-    TooManyAnnotations,
-    TooManyMessages,
-    TooManyOutputs,
-    TooManyParts,
-    TooManyRuns,
-    TooManySteps,
-    TooManyToolCalls,
-    ValidationError,
-)
-from ._handler import (
-    EventHandler,
-    HandlerEvent,
-    aconsume,
-    atext_deltas,
-    consume,
-    text_deltas,
-)
-from ._limits import Limits
-from ._models import (
-    Annotation,
-    AnnotationDelta,
-    Attachment,
-    AttachmentTool,
-    ContentBlock,
-    ContentDelta,
-    FileCitation,
-    FileCitationAnnotation,
-    FileCitationDelta,
-    FileCitationDeltaAnnotation,
-    FilePath,
-    FilePathAnnotation,
-    FilePathDelta,
-    FilePathDeltaAnnotation,
-    ImageFile,
-    ImageFileContentBlock,
-    ImageFileDelta,
-    ImageFileDeltaBlock,
-    ImageURL,
-    ImageURLContentBlock,
-    ImageURLDelta,
-    ImageURLDeltaBlock,
-    IncompleteDetails,
-    Message,
-    MessageDelta,
-    MessageDeltaEvent,
-    RefusalContentBlock,
-    RefusalDeltaBlock,
-    Text,
-    TextContentBlock,
-    TextDelta,
-    TextDeltaBlock,
-    UnknownAnnotation,
-    UnknownAnnotationDelta,
-    UnknownContentBlock,
-    UnknownContentDelta,
-    URLCitation,
-    URLCitationAnnotation,
-    URLCitationDelta,
-    URLCitationDeltaAnnotation,
-)
-from ._reducer import Reducer
-from ._run_models import (
-    ActivitiesStepDetails,
-    ActivitiesStepDetailsDelta,
-    Activity,
-    AzureAISearchToolCall,
-    AzureAISearchToolCallDelta,
-    AzureFunction,
-    AzureFunctionToolCall,
-    AzureFunctionToolCallDelta,
-    BingCustomSearchToolCall,
-    BingCustomSearchToolCallDelta,
-    BingGroundingToolCall,
-    BingGroundingToolCallDelta,
-    CodeInterpreter,
-    CodeInterpreterDelta,
-    CodeInterpreterImage,
-    CodeInterpreterImageDelta,
-    CodeInterpreterImageOutput,
-    CodeInterpreterImageOutputDelta,
-    CodeInterpreterLogs,
-    CodeInterpreterLogsDelta,
-    CodeInterpreterOutput,
-    CodeInterpreterOutputDelta,
-    CodeInterpreterToolCall,
-    CodeInterpreterToolCallDelta,
-    ConnectedAgent,
-    ConnectedAgentToolCall,
-    ConnectedAgentToolCallDelta,
-    DeepResearch,
-    DeepResearchToolCall,
-    DeepResearchToolCallDelta,
-    FabricDataAgentToolCall,
-    FabricDataAgentToolCallDelta,
-    FileSearch,
-    FileSearchRankingOptions,
-    FileSearchResult,
-    FileSearchResultContent,
-    FileSearchToolCall,
-    FileSearchToolCallDelta,
-    Function,
-    FunctionDelta,
-    FunctionToolCall,
-    FunctionToolCallDelta,
-    LastError,
-    MCPListToolsActivity,
-    MCPToolCall,
-    MCPToolCallDelta,
-    MessageCreation,
-    MessageCreationDelta,
-    MessageCreationStepDetails,
-    MessageCreationStepDetailsDelta,
-    OpenAPIToolCall,
-    OpenAPIToolCallDelta,
-    RequiredAction,
-    RequiredActionFunction,
-    RequiredActionFunctionToolCall,
-    RequiredMCPToolCall,
-    RequiredToolCall,
-    Run,
-    RunStep,
-    RunStepDelta,
-    RunStepDeltaEvent,
-    SharepointGroundingToolCall,
-    SharepointGroundingToolCallDelta,
-    StepDetails,
-    StepDetailsDelta,
-    SubmitToolApproval,
-    SubmitToolOutputs,
-    ToolCall,
-    ToolCallDelta,
-    ToolCallsStepDetails,
-    ToolCallsStepDetailsDelta,
-    UnknownActivity,
-    UnknownCodeInterpreterOutput,
-    UnknownCodeInterpreterOutputDelta,
-    UnknownRequiredToolCall,
-    UnknownStepDetails,
-    UnknownStepDetailsDelta,
-    UnknownToolCall,
-    UnknownToolCallDelta,
-    Usage,
-)
-from ._sources import (
-    aaccumulate,
-    accumulate,
-)
-from ._summary import summarize
-from ._version import installed_version as _installed_version
-from .merge.reports import INFORMATIONAL_REPORTS, Report, Reports, Update, UpdateKind
-from .merge.views import (
-    MessagesView,
-    RunStepsView,
-    RunsView,
-    RunView,
-)
-from .sse.decoder import (
-    ServerSentEvent,
-    SSEDecoder,
-)
+Importing the package imports only its table of names (``_exports``): each public name imports
+the module that defines it when first used (PEP 562), so ``import deltasnap`` stays cheap."""
+
+from ._exports import MODULE_OF as _MODULE_OF
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # what type checkers see: the real names, from their defining modules
+    from . import samples
+    from ._accumulator import (
+        Accumulator,
+        StreamEvent,
+    )
+    from ._converter import (
+        converter,
+        structure,
+        unstructure,
+    )
+    from ._errors import (
+        ContentTypeMismatch,
+        DecodeError,
+        DeltaError,
+        DeltasnapError,
+        EventTooLarge,
+        IndexTooLarge,
+        InvalidIndex,
+        InvalidJSON,
+        JSONTooDeep,
+        LimitExceeded,
+        ServerError,
+        StreamError,
+        StrictModeError,
+        TextTooLong,
+        TooManyAnnotations,
+        TooManyMessages,
+        TooManyOutputs,
+        TooManyParts,
+        TooManyRuns,
+        TooManySteps,
+        TooManyToolCalls,
+        ValidationError,
+    )
+    from ._handler import (
+        EventHandler,
+        HandlerEvent,
+        aconsume,
+        atext_deltas,
+        consume,
+        text_deltas,
+    )
+    from ._limits import Limits
+    from ._models import (
+        Annotation,
+        AnnotationDelta,
+        Attachment,
+        AttachmentTool,
+        ContentBlock,
+        ContentDelta,
+        FileCitation,
+        FileCitationAnnotation,
+        FileCitationDelta,
+        FileCitationDeltaAnnotation,
+        FilePath,
+        FilePathAnnotation,
+        FilePathDelta,
+        FilePathDeltaAnnotation,
+        ImageFile,
+        ImageFileContentBlock,
+        ImageFileDelta,
+        ImageFileDeltaBlock,
+        ImageURL,
+        ImageURLContentBlock,
+        ImageURLDelta,
+        ImageURLDeltaBlock,
+        IncompleteDetails,
+        Message,
+        MessageDelta,
+        MessageDeltaEvent,
+        RefusalContentBlock,
+        RefusalDeltaBlock,
+        Text,
+        TextContentBlock,
+        TextDelta,
+        TextDeltaBlock,
+        UnknownAnnotation,
+        UnknownAnnotationDelta,
+        UnknownContentBlock,
+        UnknownContentDelta,
+        URLCitation,
+        URLCitationAnnotation,
+        URLCitationDelta,
+        URLCitationDeltaAnnotation,
+    )
+    from ._reducer import Reducer
+    from ._run_models import (
+        ActivitiesStepDetails,
+        ActivitiesStepDetailsDelta,
+        Activity,
+        AzureAISearchToolCall,
+        AzureAISearchToolCallDelta,
+        AzureFunction,
+        AzureFunctionToolCall,
+        AzureFunctionToolCallDelta,
+        BingCustomSearchToolCall,
+        BingCustomSearchToolCallDelta,
+        BingGroundingToolCall,
+        BingGroundingToolCallDelta,
+        CodeInterpreter,
+        CodeInterpreterDelta,
+        CodeInterpreterImage,
+        CodeInterpreterImageDelta,
+        CodeInterpreterImageOutput,
+        CodeInterpreterImageOutputDelta,
+        CodeInterpreterLogs,
+        CodeInterpreterLogsDelta,
+        CodeInterpreterOutput,
+        CodeInterpreterOutputDelta,
+        CodeInterpreterToolCall,
+        CodeInterpreterToolCallDelta,
+        ConnectedAgent,
+        ConnectedAgentToolCall,
+        ConnectedAgentToolCallDelta,
+        DeepResearch,
+        DeepResearchToolCall,
+        DeepResearchToolCallDelta,
+        FabricDataAgentToolCall,
+        FabricDataAgentToolCallDelta,
+        FileSearch,
+        FileSearchRankingOptions,
+        FileSearchResult,
+        FileSearchResultContent,
+        FileSearchToolCall,
+        FileSearchToolCallDelta,
+        Function,
+        FunctionDelta,
+        FunctionToolCall,
+        FunctionToolCallDelta,
+        LastError,
+        MCPListToolsActivity,
+        MCPToolCall,
+        MCPToolCallDelta,
+        MessageCreation,
+        MessageCreationDelta,
+        MessageCreationStepDetails,
+        MessageCreationStepDetailsDelta,
+        OpenAPIToolCall,
+        OpenAPIToolCallDelta,
+        RequiredAction,
+        RequiredActionFunction,
+        RequiredActionFunctionToolCall,
+        RequiredMCPToolCall,
+        RequiredToolCall,
+        Run,
+        RunStep,
+        RunStepDelta,
+        RunStepDeltaEvent,
+        SharepointGroundingToolCall,
+        SharepointGroundingToolCallDelta,
+        StepDetails,
+        StepDetailsDelta,
+        SubmitToolApproval,
+        SubmitToolOutputs,
+        ToolCall,
+        ToolCallDelta,
+        ToolCallsStepDetails,
+        ToolCallsStepDetailsDelta,
+        UnknownActivity,
+        UnknownCodeInterpreterOutput,
+        UnknownCodeInterpreterOutputDelta,
+        UnknownRequiredToolCall,
+        UnknownStepDetails,
+        UnknownStepDetailsDelta,
+        UnknownToolCall,
+        UnknownToolCallDelta,
+        Usage,
+    )
+    from ._sources import (
+        aaccumulate,
+        accumulate,
+    )
+    from ._summary import summarize
+    from ._version import __version__
+    from .merge.reports import (
+        INFORMATIONAL_REPORTS,
+        Report,
+        Reports,
+        Update,
+        UpdateKind,
+    )
+    from .merge.views import (
+        MessagesView,
+        RunStepsView,
+        RunsView,
+        RunView,
+    )
+    from .sse.decoder import (
+        ServerSentEvent,
+        SSEDecoder,
+    )
 
 __all__ = [
     "INFORMATIONAL_REPORTS",
@@ -361,8 +374,22 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> str:
-    """``__version__``, read from the installed metadata on first access (not at import)."""
-    if name == "__version__":
-        return _installed_version()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if not TYPE_CHECKING:  # unknown names stay errors for type checkers
+
+    def __getattr__(name: str) -> object:
+        """A public name, imported from its defining module on first use and kept."""
+        module = _MODULE_OF.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from importlib import import_module
+
+        value = import_module(module, __name__)
+        if module != f".{name}":  # a submodule (samples) is its own public name
+            value = getattr(value, name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    """The module's attributes and every public name, imported or not."""
+    return sorted({*globals(), *__all__})

@@ -8,17 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._errors import (
-    DeltasnapError,
-    ServerError,
-    StrictModeError,
-    error_reason,
-)
+from ._errors import DeltasnapError, ServerError, StrictModeError, error_reason
 from ._feeding import aiter_updates, iter_updates
+from ._final_copy import final_copy, new_decoder
 from ._lifecycle import Lifecycle
 from ._limits import KEPT_EVENT_BYTES, KEPT_EVENTS, UNLIMITED, Limits
 from ._pieces import Pieces
 from ._reducer import Reducer
+from ._scanned import take_run
 from .merge.reports import Report, Reports, Update
 from .merge.views import MessagesView, RunStepsView, RunsView, RunView
 from .payload import runs, shortcut
@@ -197,10 +194,7 @@ class Accumulator:
         self.truncated = False
 
     def _new_decoder(self) -> SSEDecoder:
-        return SSEDecoder(
-            max_event_bytes=self.limits.max_event_bytes,
-            dispatch_unterminated=self.dispatch_unterminated,
-        )
+        return new_decoder(self)
 
     def feed_event(self, event: str, data: Any, *, offset: int | None = None) -> list[Update]:
         """Feed one already-decoded event (data: a dict, a JSON string, or a pydantic model).
@@ -300,10 +294,17 @@ class Accumulator:
                         # the general path must decide.
                         found = recognise(raw)
                         if found is not None:
-                            message_id, index, piece = found
+                            message_id, index, piece, notes = found
+                            if notes:  # annotated: not while a handler listens (it gets data)
+                                done = None if listening else self._annotated(number, found)
+                                if done is not None:
+                                    fast_deltas += 1
+                                    if not quiet:
+                                        updates += lifecycle.after(number, event, None, done)
+                                    continue
                             # while a handler listens, an empty piece takes the general path,
                             # so its event keeps its data
-                            if (piece or not listening) and text_delta(message_id, index, piece):
+                            elif (piece or not listening) and text_delta(message_id, index, piece):
                                 fast_deltas += 1
                                 if quiet:
                                     continue
@@ -332,30 +333,24 @@ class Accumulator:
             if fast_deltas:
                 self.event_counts[MESSAGE_DELTA] += fast_deltas
 
+    def _annotated(self, number: int, found: tuple[str, int, str, str]) -> list[Update] | None:
+        """The shortcut for a text delta with annotations: only their array is parsed (bounded
+        like the whole event's data); None when the general path decides."""
+        message_id, index, piece, notes = found
+        depth = self.limits.max_json_depth
+        try:
+            annotations = loads(notes, None if depth is None else depth - shortcut.DEPTH)
+        except DeltasnapError:
+            return None
+        return self.reducer._messages.annotated_delta(message_id, index, piece, annotations, number)
+
     def _scan_run(self, buf: bytes, pos: int) -> bool:
-        """Apply the run of plain text deltas the decoder stopped at, as far as the text-delta
+        """Apply the run of text deltas the decoder stopped at, as far as the text-delta
         shortcut would take each of its events; False if it takes none of them."""
-        store = self.reducer._messages
-        limit = self.limits.max_event_bytes
-        endpos = len(buf)
-        while True:
-            run = runs.scan(buf, pos, endpos, UNLIMITED if limit is None else limit)
-            if run is None:
-                return False
-            end, groups = run
-            for message_id, index, text, _ in groups:
-                if not store.takes_text_run(message_id, index, len(text)):
-                    # the run ends before this part's first event: the general path decides it
-                    endpos = runs.first_event(buf, pos, end, message_id, index)
-                    break
-            else:
-                break
-            if endpos == pos:
-                return False
-        count = 0
-        for message_id, index, text, events in groups:
-            store.text_run(message_id, index, text, events)
-            count += events
+        taken = take_run(self.reducer._messages, buf, pos, self.limits)
+        if taken is None:
+            return False
+        end, count = taken
         self._decoder._consumed(end, count)
         self._number += count
         self.event_counts[MESSAGE_DELTA] += count
@@ -365,6 +360,10 @@ class Accumulator:
         self, number: int, event: str, raw: str, sse_id: str | None, offset: int
     ) -> list[Update]:
         """The general path: parse the event's data and apply it."""
+        if type(raw) is not str:  # a long final copy, kept as bytes (see _final_copy)
+            raw, light = final_copy(self.reducer, event, raw, self.limits.max_json_depth)
+            if light is not None:
+                return self._apply(number, event, light[0], offset, sse_id, light[1])
         if event == DONE and raw.strip() == "[DONE]":
             data: Any = raw
         else:

@@ -321,7 +321,7 @@ class Lifecycle:
         if rid is None or update.text not in _RUN_FINAL or rid in self._runs_done:
             return
         self._runs_done.add(rid)
-        out.append(Update("run.done", number, run_id=rid, value=self._reducer.runs[rid].run))
+        out.append(Update("run.done", number, run_id=rid, value=self._reducer.run_object(rid)))
 
     def _calls_wait(self, number: int, rid: str | None, out: list[Update]) -> None:
         """The run waits for tool outputs: the calls of its open steps are done (arguments

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import _run_models as rm
 from ._errors import DeltasnapError, InvalidJSON
 from ._limits import Limits
 from .merge.lifecycle import MergeContext
@@ -103,6 +104,10 @@ class Reducer:
     def run_steps(self) -> RunStepsView:
         """Step id → run-step snapshot, in order of creation (a live view, like ``messages``)."""
         return self._steps_view
+
+    def run_object(self, run_id: str) -> rm.Run:
+        """A run's latest run object, without building its view (KeyError if none is known)."""
+        return self._runs.run_object(run_id)
 
     @property
     def runs(self) -> RunsView:

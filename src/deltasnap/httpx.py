@@ -20,17 +20,12 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final
 
-from . import (
-    Accumulator,
-    DeltasnapError,
-    Limits,
-    Report,
-    ServerError,
-    Update,
-    aaccumulate,
-    accumulate,
-)
+from ._accumulator import Accumulator
+from ._errors import DeltasnapError, ServerError
+from ._limits import Limits
+from ._sources import aaccumulate, accumulate
 from ._version import DISTRIBUTION
+from .merge.reports import Report, Update
 
 INSTALL_HINT: Final = f"pip install '{DISTRIBUTION}[httpx]'"
 """The command that installs what this module needs (named in its ImportError)."""

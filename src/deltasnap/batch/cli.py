@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from .. import DeltasnapError
+from .._errors import DeltasnapError
 from .extras import MissingExtra, require
 from .inputs import FORMATS
 from .pool import default_jobs, outcomes, plan

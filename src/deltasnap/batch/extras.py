@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from .. import DeltasnapError
+from .._errors import DeltasnapError
 from .._version import DISTRIBUTION
 
 __all__ = ["MissingExtra", "require"]

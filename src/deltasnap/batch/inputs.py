@@ -20,7 +20,7 @@ from typing import IO, Any, NamedTuple
 
 import attrs
 
-from .. import DecodeError, InvalidJSON
+from .._errors import DecodeError, InvalidJSON
 
 __all__ = [
     "FORMATS",
@@ -154,6 +154,29 @@ def _is_event_stream(entry: Any) -> bool:
 
 
 def _har_entries(path: str, opener: Opener) -> list[Any]:
+    """A HAR file's entries; the last file read is kept, so reading its entries one after the
+    other (a worker's task holds a file's entries together) parses it once, not once each."""
+    stamp = _stamp(path) if opener is open_local else None
+    if stamp is None or _LAST_HAR[0] != (path, stamp):
+        _LAST_HAR[:] = [(path, stamp), _load_har(path, opener)]
+    entries: list[Any] = _LAST_HAR[1]
+    return entries
+
+
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    """What tells a local file's versions apart (None when it cannot be read)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+# (path, stamp) and the entries of the HAR file read last
+_LAST_HAR: list[Any] = [None, None]
+
+
+def _load_har(path: str, opener: Opener) -> list[Any]:
     with _open(path, opener) as handle:
         try:
             har = json.load(handle)

@@ -9,7 +9,8 @@ from typing import Any
 
 import attrs
 
-from .. import DeltasnapError, SSEDecoder
+from .._errors import DeltasnapError
+from ..sse.decoder import SSEDecoder
 from .inputs import Capture, DecodedEvent, Opener, open_local, read_items
 
 __all__ = ["RunScan", "group_runs", "scan_capture"]

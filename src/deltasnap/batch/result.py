@@ -7,7 +7,8 @@ from typing import Any
 
 import attrs
 
-from .. import Accumulator, unstructure
+from .._accumulator import Accumulator
+from .._converter import unstructure
 
 __all__ = ["PROBLEMS", "CaptureResult", "encode_json", "run_state"]
 

@@ -9,7 +9,8 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from .. import Accumulator, accumulate
+from .._accumulator import Accumulator
+from .._sources import accumulate
 from .inputs import Capture, Opener, open_local, read_items
 from .result import CaptureResult, encode_json
 

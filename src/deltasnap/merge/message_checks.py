@@ -32,7 +32,7 @@ from .rules import (
 )
 from .values import type_name
 
-__all__ = ["ContentPlan", "check_content", "check_message"]
+__all__ = ["ContentPlan", "check_annotations", "check_content", "check_message"]
 
 _NOTHING: dict[int, Typed] = {}
 
@@ -75,7 +75,7 @@ def check_content(
                     part = parts.get(index)
                     existing = part.annotations if type(part) is TextPart else _NOTHING
                     added = new_annotations.setdefault(index, {})
-                    text += _check_annotations(annotations, existing, added, bounds, limits)
+                    text += check_annotations(annotations, existing, added, bounds, limits)
             check_text(text, bounds, limits, "message")
         except ValidationError as err:
             raise DeltaError(f"bad {kind} delta: {err.reason}").located(
@@ -96,14 +96,15 @@ def _holder(item: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
     return inner
 
 
-def _check_annotations(
+def check_annotations(
     annotations: Any,
     existing: Mapping[int, Typed],
     new: dict[int, str],
     bounds: Bounds,
     limits: Limits,
 ) -> int:
-    """Check a text delta's annotation deltas; return the characters of text they add."""
+    """Check a text delta's annotation deltas (``new``: the indices this delta adds, filled in);
+    return the characters of text they add."""
     if type(annotations) is not list:
         raise DeltaError(f"text.annotations must be an array, got {type_name(annotations)}")
     ANNOTATION.check_list(annotations, bounds, limits)

@@ -7,11 +7,13 @@ from typing import Any, cast, get_args
 
 from .. import _models as m
 from .._converter import structure, unstructure
-from .._errors import DeltaError
+from .._errors import DeltaError, DeltasnapError
 from .._limits import MESSAGES
+from .._text import TextBuffer
 from .completed import Differences, split_differences
 from .lifecycle import Lifecycle
-from .message_checks import ContentPlan, check_content, check_message
+from .message_checks import ContentPlan, check_annotations, check_content, check_message
+from .message_final import same_final
 from .message_state import (
     MessageState,
     StreamedPart,
@@ -23,9 +25,10 @@ from .message_state import (
     part_from_block,
 )
 from .reports import Report, Update, UpdateKind
+from .rules import ANNOTATION_STREAMED
 from .values import merge_into, type_name
 
-__all__ = ["MessageStore"]
+__all__ = ["MessageStore", "ScannedPart"]
 
 _SAME = Differences()
 
@@ -94,6 +97,9 @@ class MessageStore(Lifecycle[MessageState]):
         theirs = unstructure(server)["content"]
         return _SAME if ours == theirs else split_differences(ours, theirs, "content")
 
+    def same_final(self, state: MessageState, data: Mapping[str, Any], text: int) -> bool:
+        return same_final(state, data, text, self.check_top)
+
     def children_json(self, state: MessageState) -> Any:
         return state.content_json()
 
@@ -134,6 +140,19 @@ class MessageStore(Lifecycle[MessageState]):
             elif type(part) is _OtherPart:
                 merge_into(part.data, item, _INDEX_TYPE)
                 updates.append(Update("content", number, oid, index))
+
+    def long_texts(self, oid: str, min_chars: int) -> list[TextBuffer]:
+        """The streamed texts of message ``oid`` at least ``min_chars`` long, in content order
+        (what its final copy repeats)."""
+        state = self.states.get(oid)
+        if state is None:
+            return []
+        found = []
+        for index in state.order:
+            part = state.parts[index]
+            if isinstance(part, TextPart | StreamedPart) and len(part.buffer) >= min_chars:
+                found.append(part.buffer)
+        return found
 
     def text_delta(self, message_id: str, index: int, piece: str) -> bool:
         """The text-delta shortcut: more text for a text part that already exists.
@@ -192,26 +211,94 @@ class MessageStore(Lifecycle[MessageState]):
             self.touched(state)
         return True
 
-    def takes_text_run(self, message_id: str, index: int, length: int) -> bool:
-        """Whether ``text_delta`` would take every piece of a run adding ``length`` characters
-        to one part (checked before any of a scanned run is applied)."""
+    def annotated_delta(
+        self, message_id: str, index: int, piece: str, annotations: Any, number: int
+    ) -> list[Update] | None:
+        """The text-delta shortcut with annotations (parsed JSON, checked here as the general
+        path checks them): the general path's updates, or None, having changed nothing, whenever
+        it has to decide (as ``text_delta``, and any annotation it would refuse)."""
         state = self.states.get(message_id)
-        if state is None or type(state.parts.get(index)) is not TextPart:
-            return False
-        return state.text + length <= self.ctx.bounds.text
+        if state is None or type(annotations) is not list:
+            return None
+        part = state.parts.get(index)
+        if type(part) is not TextPart:
+            return None
+        bounds = self.ctx.bounds
+        try:
+            added = check_annotations(annotations, part.annotations, {}, bounds, self.ctx.limits)
+        except DeltasnapError:
+            return None
+        text = state.text + len(piece) + added
+        if text > bounds.text:
+            return None  # the general path raises TextTooLong
+        self.ctx.events_applied += 1
+        state.text = text
+        state.changed(part)
+        updates = []
+        if piece:
+            part.buffer.append(piece)
+            updates.append(Update("text", number, message_id, index, None, piece))
+        _merge_annotations(part, annotations, number, message_id, index, updates)
+        self.touched(state)
+        return updates
 
-    def text_run(self, message_id: str, index: int, text: str, count: int) -> None:
-        """Apply ``count`` text deltas of one part at once (their pieces joined in ``text``):
-        the same state as ``text_delta`` on each. ``takes_text_run`` said yes."""
+    def refused_part(self, parts: list[ScannedPart]) -> int | None:
+        """Where in ``parts`` (a scanned run, by part) the first part is whose events
+        ``text_delta`` / ``annotated_delta`` would not all take; None when they take them all
+        (checked before any of the run is applied; text is counted per message)."""
+        bounds, limits = self.ctx.bounds, self.ctx.limits
+        text: dict[str, int] = {}
+        for at, (message_id, index, piece, _, notes) in enumerate(parts):
+            state = self.states.get(message_id)
+            part = state.parts.get(index) if state is not None else None
+            if state is None or type(part) is not TextPart:
+                return at
+            added = len(piece)
+            new: dict[int, str] = {}  # indices the run adds, across its events
+            for array in notes:
+                if type(array) is not list:
+                    return at
+                try:
+                    added += check_annotations(array, part.annotations, new, bounds, limits)
+                except DeltasnapError:
+                    return at
+            total = text.get(message_id, state.text) + added
+            if total > bounds.text:
+                return at
+            text[message_id] = total
+        return None
+
+    def text_run(
+        self, message_id: str, index: int, text: str, count: int, notes: list[Any]
+    ) -> None:
+        """Apply ``count`` text deltas of one part at once (their pieces joined in ``text``,
+        their annotations' arrays in ``notes``): the same state as ``text_delta`` /
+        ``annotated_delta`` on each. ``refused_part`` said yes."""
         state = self.states[message_id]
         part = cast(TextPart, state.parts[index])
         self.ctx.events_applied += count
         if text:
             state.text += len(text)
             part.buffer.append(text)
+        for array in notes:
+            for ann in array:
+                state.text += _streamed(ann)
+                part.annotation(ann["index"], ann["type"]).merge(ann)
+        if text or notes:
             state.changed(part)
             if self.ctx.watchers:
                 self.touched(state)
+
+
+#: A scanned run's events of one part: (message id, content index, joined text, number of
+#: events, their annotations' arrays parsed).
+ScannedPart = tuple[str, int, str, int, list[Any]]
+
+
+def _streamed(annotation: dict[str, Any]) -> int:
+    """The characters of streamed text an annotation delta adds (its ``text``)."""
+    piece = annotation.get(ANNOTATION_STREAMED)
+    return len(piece) if type(piece) is str else 0
 
 
 def _merge_text(
@@ -234,9 +321,21 @@ def _merge_text(
         updates.append(Update("text", number, mid, index, None, piece))
     annotations = text.get("annotations")
     if annotations:
-        for ann in annotations:
-            ai: int = ann["index"]
-            part.annotation(ai, ann["type"]).merge(ann)
-            updates.append(Update("annotation", number, mid, index, ai))
+        _merge_annotations(part, annotations, number, mid, index, updates)
     if len(text) > ("value" in text) + ("annotations" in text):
         merge_into(part.text_extra, text, _TEXT_KEYS)
+
+
+def _merge_annotations(
+    part: TextPart,
+    annotations: list[dict[str, Any]],
+    number: int,
+    mid: str,
+    index: int,
+    updates: list[Update],
+) -> None:
+    """Merge a text delta's checked annotation deltas, each by its index."""
+    for ann in annotations:
+        ai: int = ann["index"]
+        part.annotation(ai, ann["type"]).merge(ann)
+        updates.append(Update("annotation", number, mid, index, ai))

@@ -77,6 +77,9 @@ class RunStore:
         self._runs: dict[str, _RunState] = {}
         self._views: dict[str, tuple[int, RunView]] = {}
         self._members: dict[tuple[str, bool], _Members] = {}
+        # steps (True) or messages (False): the tops stamp, and the states in order of creation
+        # with the positions of each run id's (None: those that name no run)
+        self._groups: dict[bool, tuple[int, list[Any], dict[str | None, list[int]]]] = {}
 
     def on_run(self, data: dict[str, Any], number: int, event: str) -> list[Update]:
         """A run status event: the run object replaces the last one; its status is recorded."""
@@ -109,6 +112,11 @@ class RunStore:
             if type(rid) is str:
                 ids.setdefault(rid)
         return ids
+
+    def run_object(self, run_id: str) -> rm.Run:
+        """The run's latest run object (without building its view over steps and messages)."""
+        state = self._runs.get(run_id)
+        return state.run if state is not None else self.view(run_id).run
 
     def latest(self) -> RunView | None:
         """The run most recently named by a run or step event (else the last one known)."""
@@ -149,17 +157,9 @@ class RunStore:
         if members is None or members.tops != ctx.tops:
             if members is not None:
                 members.unwatch(ctx.watchers)
-            if steps:
-                states: list[Any] = [
-                    s for s in self._steps.states.values() if s.run_id in (None, run_id)
-                ]
-            else:
-                states = [
-                    s
-                    for s in self._messages.states.values()
-                    if s.top.get("run_id") in (None, run_id)
-                ]
-            members = self._members[(run_id, steps)] = _Members(ctx.tops, states)
+            members = self._members[(run_id, steps)] = _Members(
+                ctx.tops, self._states_of(run_id, steps)
+            )
             members.watch(ctx.watchers)
         elif members.dirty:
             built, where = members.built, members.where
@@ -170,3 +170,22 @@ class RunStore:
             members.dirty.clear()
             members.snapshots = tuple(built)
         return members.snapshots
+
+    def _states_of(self, run_id: str, steps: bool) -> list[Any]:
+        """The run's step (or message) states, those that name no run included, in order of
+        creation. Every run's are found in one pass, kept while ``tops`` stays the same: reading
+        each of many runs' views costs one pass in all, not one per run."""
+        tops = self.ctx.tops
+        cached = self._groups.get(steps)
+        if cached is None or cached[0] != tops:
+            store: Any = self._steps if steps else self._messages
+            states: list[Any] = list(store.states.values())
+            groups: dict[str | None, list[int]] = {}
+            for at, state in enumerate(states):
+                rid = state.run_id if steps else state.top.get("run_id")
+                if rid is None or type(rid) is str:
+                    groups.setdefault(rid, []).append(at)
+            cached = self._groups[steps] = (tops, states, groups)
+        _, states, groups = cached
+        mine, floating = groups.get(run_id, []), groups.get(None, [])
+        return [states[at] for at in (sorted(mine + floating) if floating else mine)]

@@ -11,6 +11,7 @@ from .. import _run_models as rm
 from .._converter import structure, unstructure
 from .._errors import DeltaError
 from .._limits import STEPS
+from .._text import TextBuffer
 from .completed import Differences, split_differences
 from .lifecycle import Lifecycle
 from .reports import Report, Update, UpdateKind
@@ -96,6 +97,20 @@ class StepStore(Lifecycle[StepState]):
         self, kind: str, reason: str, number: int, oid: str, details: tuple[str, ...] = ()
     ) -> None:
         self.ctx.reports.append(Report(kind, reason, number, None, details, step_id=oid))
+
+    def long_texts(self, oid: str, min_chars: int) -> list[TextBuffer]:
+        """The streamed texts of step ``oid`` at least ``min_chars`` long, in the order of its
+        JSON (what its final copy repeats): each tool call's, then its outputs' logs."""
+        state = self.states.get(oid)
+        if state is None:
+            return []
+        found: list[TextBuffer | None] = []
+        for index in state.order:
+            call = state.calls[index]
+            if call.rule is not None:
+                found.append(call.buffer)
+                found += [call.outputs[i].buffer for i in call.order]
+        return [b for b in found if b is not None and len(b) >= min_chars]
 
     # -- step details ----------------------------------------------------------------------
 

@@ -1,24 +1,27 @@
-"""Chunk-level scanning: a run of consecutive plain text-delta events in raw SSE bytes.
+"""Chunk-level scanning: a run of consecutive text-delta events in raw SSE bytes.
 
-A stream is mostly ``thread.message.delta`` events that each carry one plain text piece for one
-content part, written the same way every time. ``scan`` matches a whole run of such events in
-the undecoded buffer with one regex call (no per-event Python object), then collects the pieces
-per message and content part (one ``findall`` per part), so the caller can apply each part's
-pieces at once. The events must be written exactly as ``event: thread.message.delta`` then
+A stream is mostly ``thread.message.delta`` events that each carry one text piece for one
+content part (now and then with annotations), written the same way every time. ``scan`` matches
+a whole run of such events in the undecoded buffer with one regex call (no per-event Python
+object), then collects the pieces per message and content part, so the caller can apply each
+part's pieces at once (and its annotations' arrays, in order: they merge by annotation index,
+apart from the text). The events must be written exactly as ``event: thread.message.delta`` then
 ``data: `` and the JSON of ``shortcut``'s shape, compact or Python-spaced, each ending in LF LF;
 anything else ends the run and is left to the decoder and the general path.
 
 Equal to decoding each event: pieces and ids must be valid UTF-8 (checked on the joined bytes
 with an ASCII separator, so each piece is checked on its own), escapes are whole (no lone
 backslash ends a piece) and never surrogates (which could pair across pieces), so the joined
-text is exactly the concatenation of the pieces. Linear: every repetition is possessive or
-atomic, so no input makes a pattern backtrack.
+text is exactly the concatenation of the pieces; an annotations' array is left as bytes for the
+caller to parse and check. Linear: every repetition is possessive or atomic, so no input makes a
+pattern backtrack.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import compress
 from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
 from operator import itemgetter
 
@@ -34,11 +37,14 @@ _VALUE = (
     rb'(?:[^"\\\x00-\x1f]++|\\["\\/bfnrt]'
     rb"|\\u(?:[0-9a-cA-Ce-fE-F][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}))*+"
 )
-# above this many parts in one run, pieces are grouped in Python instead of one findall each
-_MAX_PASSES = 8
+# an annotations' array: brackets around strings and anything but brackets or quotes (objects nest
+# inside it, arrays do not); json.loads (the caller's) says whether it is JSON
+_ARRAY = rb'\[(?:[^"\[\]]++|"(?:[^"\\]++|\\.)*+")*+\]'
+_EMPTY = b"[]"
 
-#: One part's pieces in a run: (message id, content index, joined text, number of events).
-Group = tuple[str, int, str, int]
+#: One part's pieces in a run: (message id, content index, joined text, number of events, its
+#: events' non-empty annotations' arrays in order, as JSON bytes).
+Group = tuple[str, int, str, int, list[bytes]]
 
 
 class _Style:
@@ -63,24 +69,81 @@ class _Style:
         self.before_value = (
             comma + b'"type"' + colon + b'"text"' + comma + b'"text"' + colon + b"{"
         ) + (b'"value"' + colon + b'"')
-        self.end = b'"}}]}}\n\n'
-        head, mid, before, end = map(
-            re.escape, (self.head, self.middle, self.before_value, self.end)
+        self.notes = b'"' + comma + b'"annotations"' + colon
+        self.end = b"}}]}}\n\n"
+        head, mid, before, notes, end = map(
+            re.escape, (self.head, self.middle, self.before_value, self.notes, self.end)
         )
         key = _ID + mid + _INDEX
-        self.run = re.compile(b"(?>" + head + key + before + _VALUE + end + b")+").match
-        self.pairs = re.compile(head + b"(" + key + b")" + before + b"(" + _VALUE + b")" + end)
+        # the value's closing quote, or its annotations after it (captured only in ``pairs``:
+        # a group inside the repeated run would cost a save per event)
+        run_tail = b'(?:"|' + notes + _ARRAY + b")" + end
+        tail = b'(?:"|' + notes + b"(" + _ARRAY + b"))" + end
+        self.run = re.compile(b"(?>" + head + key + before + _VALUE + run_tail + b")+").match
+        self.pairs = re.compile(head + b"(" + key + b")" + before + b"(" + _VALUE + b")" + tail)
+        # the annotations' arrays alone: ``notes`` is never inside a string (its quotes would be
+        # escaped there), so it only ever starts an event's annotations
+        self.array = re.compile(b"(" + _ARRAY + b")" + end).match
         self.for_key = lru_cache(maxsize=64)(self._for_key)
+        #: The bytes of an event besides its key, piece and annotations.
+        self.fixed = len(self.head) + len(self.before_value) + len(self.notes) + len(self.end)
 
     def _for_key(self, key: bytes) -> re.Pattern[bytes]:
         """The pattern of one part's events, capturing the piece."""
         fixed = re.escape(self.head + key + self.before_value)
-        return re.compile(fixed + b"(" + _VALUE + b")" + re.escape(self.end))
+        notes = b'(?:"|' + re.escape(self.notes) + _ARRAY + b")"
+        return re.compile(fixed + b"(" + _VALUE + b")" + notes + re.escape(self.end))
+
+    def parts(self, buf: bytes, pos: int, end: int) -> tuple[_Parts, _Parts]:
+        """A matched run's pieces and non-empty annotations' arrays per part (key), in order of
+        first appearance."""
+        key = self.pairs.match(buf, pos).group(1)  # type: ignore[union-attr]
+        notes: _Parts = {}
+        # one part only (a message's head and key cannot occur inside a string: they hold a
+        # line break): one findall of its pieces alone, none of the keys
+        if buf.count(self.head + key + self.before_value, pos, end) == buf.count(
+            self.head, pos, end
+        ):
+            arrays = self._arrays(buf, pos, end)
+            if arrays:
+                notes[key] = arrays
+            return {key: self.for_key(key).findall(buf, pos, end)}, notes
+        pairs = self.pairs.findall(buf, pos, end)
+        pieces: _Parts = {key: [] for key in dict.fromkeys(map(_first, pairs))}
+        for key, value, _ in pairs:
+            pieces[key].append(value)
+        for key, _, array in compress(pairs, map(_third, pairs)):
+            if array != _EMPTY:
+                notes.setdefault(key, []).append(array)
+        return pieces, notes
+
+    def _arrays(self, buf: bytes, pos: int, end: int) -> list[bytes]:
+        """The non-empty annotations' arrays of a matched run's events, in order (found by their
+        literal: a few events in a run carry annotations, most none)."""
+        arrays = []
+        at = buf.find(self.notes, pos, end)
+        while at >= 0:
+            found = self.array(buf, at + len(self.notes), end)
+            assert found is not None, "the run matched this event"
+            if found.group(1) != _EMPTY:
+                arrays.append(found.group(1))
+            at = buf.find(self.notes, found.end(), end)
+        return arrays
+
+    def longest(self, pieces: _Parts, notes: _Parts) -> int:
+        """An upper bound of the size of a run's largest event."""
+        values = max(max(map(len, v)) for v in pieces.values())
+        arrays = max((max(map(len, a)) for a in notes.values()), default=0)
+        return self.fixed + max(map(len, pieces)) + values + arrays
+
+
+_Parts = dict[bytes, list[bytes]]
 
 
 _STYLES = (_Style(b",", b":"), _Style(b", ", b": "))
 _first = itemgetter(0)
 _second = itemgetter(1)
+_third = itemgetter(2)
 
 
 def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[Group]] | None:
@@ -93,25 +156,12 @@ def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[G
     if match is None:
         return None
     end = match.end()
-    pairs = style.pairs.findall(buf, pos, end)
-    keys: dict[bytes, None] = dict.fromkeys(map(_first, pairs))
-    fixed = len(style.head) + len(style.before_value) + len(style.end) - 1
-    if end - pos - 1 > max_event and (
-        fixed + max(map(len, keys)) + max(map(len, map(_second, pairs))) > max_event
-    ):
-        # some event is too large: the run ends before the first one
+    pieces, notes = style.parts(buf, pos, end)
+    if end - pos - 1 > max_event and style.longest(pieces, notes) > max_event:
+        # some event may be too large: the run ends before the first one
         for found in style.pairs.finditer(buf, pos, end):
             if found.end() - found.start() - 1 > max_event:
                 return scan(buf, pos, found.start(), max_event) if found.start() > pos else None
-    pieces: dict[bytes, list[bytes]]
-    if len(keys) == 1:
-        pieces = {pairs[0][0]: list(map(_second, pairs))}
-    elif len(keys) <= _MAX_PASSES:
-        pieces = {key: style.for_key(key).findall(buf, pos, end) for key in keys}
-    else:
-        pieces = {key: [] for key in keys}
-        for key, value in pairs:
-            pieces[key].append(value)
     groups: list[Group] = []
     for key, values in pieces.items():
         try:
@@ -123,7 +173,8 @@ def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[G
             text = text.replace("\n", "")
         if "\\" in text:
             text = _scanstring(f'"{text}"', 1)[0]
-        groups.append((message_id, int(key[key.rindex(b":") + 1 :]), text, len(values)))
+        index = int(key[key.rindex(b":") + 1 :])
+        groups.append((message_id, index, text, len(values), notes.get(key, [])))
     return end, groups
 
 

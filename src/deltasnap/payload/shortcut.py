@@ -1,19 +1,22 @@
 """The shortcuts' recognisers: raw event data of one exact shape → its values | None.
 
 The overwhelmingly common event is a ``thread.message.delta`` carrying one text piece for one
-content part. Recognising its exact shape (strings without control characters, a canonical
-integer index) gives the values ``json.loads`` would, so the caller can skip parsing and the
-general merge. Anything else, or any doubt, is None: the general path decides. The other
-streamed pieces are recognised the same way: a refusal piece (``recognise_refusal``) and a
-tool-call piece of a ``thread.run.step.delta`` (``recognise_call_piece``: function arguments,
-code_interpreter input, code_interpreter logs), in the key order servers write them.
+content part, sometimes with the part's annotations (``"annotations": [...]`` after the value;
+servers send an empty array with a part's first piece). Recognising its exact shape (strings
+without control characters, a canonical integer index) gives the values ``json.loads`` would,
+so the caller can skip parsing (all of it, or all but the annotations' array) and the general
+merge. Anything else, or any doubt, is None: the general path decides. The other streamed
+pieces are recognised the same way: a refusal piece (``recognise_refusal``) and a tool-call piece
+of a ``thread.run.step.delta`` (``recognise_call_piece``: function arguments, code_interpreter
+input, code_interpreter logs), in the key order servers write them.
 
-Pure and linear: every pattern has exactly one whitespace run between two tokens (never two
-quantifiers over the same characters side by side; the tool-call alternatives differ within
-their first characters and each runs to the end), so no input makes it backtrack
-super-linearly. The text delta's JSON nests ``DEPTH`` levels deep, the others
-``REFUSAL_DEPTH`` and ``CALL_DEPTH[field]``; a caller whose ``max_json_depth`` is smaller must
-not use that shape (the general path then raises JSONTooDeep).
+Pure and linear: every quantifier is possessive (whitespace, strings and the annotations' array
+are each one token, never given back), and there is exactly one whitespace run between two
+tokens (the tool-call alternatives differ within their first characters and each runs to the
+end), so no input makes a pattern backtrack. The text delta's JSON nests ``DEPTH`` levels deep
+(the annotations' array nests below that: the caller bounds it), the pieces' ``REFUSAL_DEPTH``
+and ``CALL_DEPTH[field]``; a caller whose ``max_json_depth`` is smaller must not use that shape
+(the general path then raises JSONTooDeep).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
 __all__ = [
     "CALL_DEPTH",
     "DEPTH",
+    "NO_ANNOTATIONS",
     "REFUSAL_DEPTH",
     "WS",
     "recognise",
@@ -32,7 +36,7 @@ __all__ = [
     "shapes",
 ]
 
-WS = "[ \t\n\r]*"
+WS = "[ \t\n\r]*+"
 DEPTH = 5  # {"delta": {"content": [{"text": {...}}]}}
 REFUSAL_DEPTH = 4  # {"delta": {"content": [{...}]}}
 #: The nesting of each tool-call piece's shape, by its streamed field.
@@ -44,25 +48,26 @@ CALL_DEPTH = {
 
 _TEMPLATE = (
     '{"id":"<id>","object":"thread.message.delta","delta":{"content":[{"index":<index>,'
-    '"type":"text","text":{"value":<value>}}]}}'
+    '"type":"text","text":{"value":<value><annotations>}}]}}'
 )
+# The annotations' array: brackets around strings and anything but brackets or quotes (so objects
+# nest inside it, arrays do not), matched as one token; json.loads says whether it is JSON.
+_ARRAY = r'(\[(?:[^"\[\]]++|"(?:[^"\\]++|\\.)*+")*+\])'
+_ANNOTATIONS = ',"annotations":<array>'
+
+#: What ``recognise`` gives for the annotations of a delta that has none (or an empty array).
+NO_ANNOTATIONS = ""
 _GROUPS = {
-    "id": r'([^"\\\x00-\x1f]*)',
+    "id": r'([^"\\\x00-\x1f]*+)',
     "index": r"(0|[1-9][0-9]{0,8})",
-    "value": r'("[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*")',
+    "value": r'("[^"\\\x00-\x1f]*+(?:\\.[^"\\\x00-\x1f]*+)*+")',
 }
 
 
-def _shape(template: str, groups: dict[str, str], style: str) -> re.Pattern[str]:
+def _shape(template: str, groups: dict[str, str], style: str) -> str:
     """A regex for JSON of exactly one shape, written compactly in ``template`` with ``<name>``
     placeholders for ``groups``. ``style``: "spaced" (``", "`` and ``": "``, Python's default),
     "compact" (no whitespace), or "loose" (any JSON whitespace between tokens, as one run)."""
-    return re.compile(_source(template, groups, style))
-
-
-def _source(template: str, groups: dict[str, str], style: str) -> str:
-    """The regex source of ``_shape`` (a template may be a fragment that starts and ends
-    outside strings)."""
     out: list[str] = []
     in_string = False
 
@@ -89,6 +94,12 @@ def _source(template: str, groups: dict[str, str], style: str) -> str:
     return "".join(out)
 
 
+def _text_delta(style: str) -> re.Pattern[str]:
+    """The text delta's pattern in one style, its annotations' array optional."""
+    annotations = _shape(_ANNOTATIONS, {"array": _ARRAY}, style)
+    return re.compile(_shape(_TEMPLATE, {**_GROUPS, "annotations": f"(?:{annotations})?"}, style))
+
+
 _STYLES = ("spaced", "compact", "loose")
 
 
@@ -98,14 +109,14 @@ def shapes() -> tuple[re.Pattern[str], ...]:
     return _PATTERNS + _REFUSAL_PATTERNS + _CALL_PATTERNS
 
 
-_PATTERNS = tuple(_shape(_TEMPLATE, _GROUPS, style) for style in _STYLES)
+_PATTERNS = tuple(_text_delta(style) for style in _STYLES)
 _SPACED, _COMPACT, _LOOSE = (p.fullmatch for p in _PATTERNS)
 
 _REFUSAL_TEMPLATE = (
     '{"id":"<id>","object":"thread.message.delta","delta":{"content":[{"index":<index>,'
     '"type":"refusal","refusal":<value>}]}}'
 )
-_REFUSAL_PATTERNS = tuple(_shape(_REFUSAL_TEMPLATE, _GROUPS, style) for style in _STYLES)
+_REFUSAL_PATTERNS = tuple(re.compile(_shape(_REFUSAL_TEMPLATE, _GROUPS, s)) for s in _STYLES)
 # Servers write compact JSON: that style first.
 _REFUSAL_MATCHES = tuple(p.fullmatch for p in (_REFUSAL_PATTERNS[1], _REFUSAL_PATTERNS[0]))
 _REFUSAL_LOOSE = _REFUSAL_PATTERNS[2].fullmatch
@@ -128,8 +139,9 @@ _CALL_FIELDS = {3: "arguments", 4: "input", 6: "logs"}
 
 
 def _call_shape(style: str) -> re.Pattern[str]:
-    call = "|".join(_source(alt, _GROUPS, style) for alt in _CALL_ALTERNATIVES)
-    return _shape(_CALL_TEMPLATE, {**_GROUPS, "call": f"(?:{call})"}, style)
+    """The tool-call piece's pattern in one style."""
+    call = "|".join(_shape(alt, _GROUPS, style) for alt in _CALL_ALTERNATIVES)
+    return re.compile(_shape(_CALL_TEMPLATE, {**_GROUPS, "call": f"(?:{call})"}, style))
 
 
 _CALL_PATTERNS = tuple(_call_shape(style) for style in _STYLES)
@@ -146,16 +158,19 @@ def _unquote(literal: str) -> str | None:
     return value if end == len(literal) else None
 
 
-def recognise(raw: str) -> tuple[str, int, str] | None:
-    """(message id, content index, text piece) if ``raw`` is a plain text delta, else None."""
+def recognise(raw: str) -> tuple[str, int, str, str] | None:
+    """(message id, content index, text piece, annotations) if ``raw`` is a text delta, else
+    None; annotations: the JSON text of a non-empty array, or ``NO_ANNOTATIONS``."""
     match = _SPACED(raw) or _COMPACT(raw) or _LOOSE(raw)
     if match is None:
         return None
-    message_id, digits, literal = match.groups()
+    message_id, digits, literal, annotations = match.groups()
     piece = literal[1:-1] if "\\" not in literal else _unquote(literal)
     if piece is None:
         return None
-    return message_id, int(digits), piece
+    if annotations is None or annotations == "[]":
+        annotations = NO_ANNOTATIONS
+    return message_id, int(digits), piece, annotations
 
 
 def _piece(literal: str) -> str | None:

@@ -41,6 +41,7 @@ import attrs
 
 from .events import EventBuilder, RawEvent
 from .lines import NO_LINES
+from .long import join_data
 
 __all__ = ["RawEvent", "SSEDecoder", "ServerSentEvent"]
 
@@ -180,7 +181,7 @@ class SSEDecoder(EventBuilder):
                 event_id = text
         if not data:
             return
-        joined = "\n".join(data)
+        joined = join_data(data)
         if joined.strip() != "[DONE]":
             try:
                 json.loads(joined)

@@ -13,6 +13,7 @@ from collections import deque
 from .._errors import DecodeError, EventTooLarge
 from .._limits import EVENT_BYTES
 from .lines import NO_LINES, LineSplitter
+from .long import checked, join_data
 
 __all__ = ["MAX_RETRY", "EventBuilder", "RawEvent"]
 
@@ -42,6 +43,7 @@ class EventBuilder(LineSplitter):
         "_id_buffer",
         "_limit",
         "_limit_end",
+        "_long_events",
         "_max_event_bytes",
         "_number",
         "_ready",
@@ -90,6 +92,9 @@ class EventBuilder(LineSplitter):
         self._ready: deque[RawEvent] = deque()
         self._error: DecodeError | None = None
         self._types: dict[bytes, str] = {}
+        # Event types whose long ``data: `` lines (``_long_line`` bytes or more) are handed over
+        # as ``LongData`` (see long.py); none unless a consumer asks (strict UTF-8 only).
+        self._long_events: frozenset[str] = frozenset()
 
     # -- the line splitter's hooks -----------------------------------------------------------
 
@@ -133,6 +138,7 @@ class EventBuilder(LineSplitter):
         event_retry = self._event_retry
         last_id = self.last_event_id
         append = self._ready.append
+        long_line = self._long_line
         error: DecodeError | None = None
         line = b""
         try:
@@ -144,7 +150,10 @@ class EventBuilder(LineSplitter):
                         break
                     head = line[:6]
                     if head == b"data: ":
-                        data.append(line[6:].decode("utf-8", errors))
+                        if len(line) < long_line or etype not in self._long_events:
+                            data.append(line[6:].decode("utf-8", errors))
+                        else:
+                            data.append(checked(line))
                     elif head == b"event:":
                         cached = types.get(line)
                         etype = self._event_type(line) if cached is None else cached
@@ -161,7 +170,7 @@ class EventBuilder(LineSplitter):
                 last_id = id_buffer
                 if data:
                     number += 1
-                    joined = data[0] if len(data) == 1 else "\n".join(data)
+                    joined = data[0] if len(data) == 1 else join_data(data)
                     append((etype or "message", joined, id_buffer, event_retry, number, start))
                     data.clear()
                 start = off

@@ -32,6 +32,7 @@ class LineSplitter:
         "_hold",
         "_inbox",
         "_it",
+        "_long_line",
         "_off",
         "_raw",
         "_raw_pos",
@@ -74,6 +75,9 @@ class LineSplitter:
         self._raw_pos = 0
         self._hold = b""
         self._release = False
+        # An incomplete ``data: `` line at least this long is completed in its bytearray (a
+        # consumer of long lines takes it from there: see long.py), not copied into bytes.
+        self._long_line = 1 << 62
 
     # -- hooks for the event builder ---------------------------------------------------------
 
@@ -209,7 +213,12 @@ class LineSplitter:
             return
         if self._tail:
             first = groups[0][0]
-            first[0] = b"".join((self._tail, first[0]))
+            held = self._tail
+            if len(held) >= self._long_line and held.startswith(b"data: "):
+                held += first[0]
+                first[0] = held  # type: ignore[call-overload]
+            else:
+                first[0] = b"".join((held, first[0]))
         self._tail = bytearray(tail)
         self._groups.extend(groups)
 

@@ -1,0 +1,205 @@
+"""A large final copy parsed from its bytes without a second copy of its long texts.
+
+The server's ``completed`` copy of a message or step repeats everything that was streamed. When
+a long string in it is, byte for byte, the JSON encoding of a text accumulated already, the
+string is cut out of the bytes (a number marker takes its place), the small rest is parsed, and
+the accumulated str itself stands where the string was: nothing is decoded twice, and comparing
+the copy with the accumulated state finds the very same object. Anything unexpected (a text
+encoded another way, a marker-like number in the data, JSON that does not parse) gives None:
+the caller then takes its general path, which decides (and words every error) as before.
+
+Why it is exact: the marker replaces a quote-delimited region whose inside is a valid JSON
+string body (the encoding of a str); the marker is parsed as a number, and so seen by
+``parse_float``, only if the quote before it opened a string, in which case the region was that
+whole string and the rest of the text tokenizes as before. So when every marker is seen, the
+result equals ``json.loads`` of the original bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from ..sse.long import LongData
+from .json import _finite, _no_constant, _too_deep
+
+__all__ = ["LongText", "object_id", "parse"]
+
+_PREFIX = len(b"data: ")
+_MARKER = b"-0.0E-0000000000"
+_ID = re.compile(rb'[ \t\r\n]*\{[ \t\r\n]*"id"[ \t\r\n]*:[ \t\r\n]*"([^"\\]{1,256})"')
+_PROBE = 32  # characters of a text searched for
+_SLICE = 1 << 14  # characters of a text encoded at a time
+_TRIES = 4  # places a text is tried at before it is given up
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class LongText(Protocol):
+    """An accumulated text, as kept (``segments``) and as one str (``text``)."""
+
+    def segments(self) -> list[str | bytes]: ...
+
+    def text(self) -> str: ...
+
+
+def object_id(line: bytes | bytearray, start: int) -> str | None:
+    """The ``id`` of the JSON object at ``line[start:]`` when it is its first key, else None."""
+    found = _ID.match(line, start)
+    return found.group(1).decode("utf-8") if found else None
+
+
+def _encoded(text: str) -> bytes | None:
+    """``text`` as the body of a JSON string, encoded as ``json.dumps(ensure_ascii=False)``
+    does (None if it holds a lone surrogate, which only an escape can carry)."""
+    try:
+        return _dumps(text)[1:-1].encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def _pieces(segments: list[str | bytes]) -> Any:
+    """The text of ``segments`` in slices of at most ``_SLICE`` characters."""
+    for segment in segments:
+        text = segment.decode("utf-8", "surrogatepass") if type(segment) is bytes else segment
+        for i in range(0, len(text), _SLICE):
+            yield text[i : i + _SLICE]
+
+
+def _match(line: bytes | bytearray, at: int, segments: list[str | bytes]) -> int:
+    """Where the JSON string at ``line[at]`` (a quote) ends, just past its closing quote, if its
+    body is exactly the encoding of ``segments``; else -1."""
+    pos = at + 1
+    for piece in _pieces(segments):
+        body = _encoded(piece)
+        if body is None or line[pos : pos + len(body)] != body:
+            return -1
+        pos += len(body)
+    return pos + 1 if line[pos : pos + 1] == b'"' else -1
+
+
+def _opens(line: bytes | bytearray, at: int, start: int) -> bool:
+    """Whether the quote at ``at`` is not escaped (an even number of backslashes before it)."""
+    back = at
+    while back > start and line[back - 1] == 0x5C:  # backslash
+        back -= 1
+    return (at - back) % 2 == 0
+
+
+def _find(line: bytes | bytearray, texts: Sequence[LongText], start: int) -> list[Any]:
+    """(start, end, text) of each text found encoded, in order, from ``start``."""
+    cuts: list[Any] = []
+    pos = start
+    for text in texts:
+        segments = text.segments()
+        head = "".join(_first(segments))
+        probe = _encoded(head)
+        if probe is None or not head:
+            continue
+        needle = b'"' + probe
+        at = line.find(needle, pos)
+        for _ in range(_TRIES):
+            if at < 0:
+                break
+            if _opens(line, at, start):
+                end = _match(line, at, segments)
+                if end > 0:
+                    cuts.append((at, end, text))
+                    pos = end
+                    break
+            at = line.find(needle, at + 1)
+    return cuts
+
+
+def _first(segments: list[str | bytes]) -> Any:
+    """The first ``_PROBE`` characters of ``segments``, as strs."""
+    need = _PROBE
+    for piece in _pieces(segments):
+        yield piece[:need]
+        need -= min(need, len(piece))
+        if not need:
+            return
+
+
+def parse(
+    data: LongData,
+    texts: Sequence[LongText],
+    max_depth: int | None,
+    object_hook: Callable[[dict[str, Any]], Any] | None = None,
+) -> tuple[Any, str | None]:
+    """``(value, None)``: the JSON value of ``data`` with each of ``texts`` found in it standing
+    there as the accumulated str itself. ``(None, text)`` when that cannot be done exactly:
+    ``text`` is the data as a str, for the general path. ``data`` gives up its line as soon as
+    the rest is cut out of it."""
+    line = data.line
+    start = _PREFIX
+    cuts = [] if line.find(_MARKER, start) >= 0 else _find(line, texts, start)
+    if not cuts:
+        return None, data.text()
+    pieces: list[bytes | bytearray] = []
+    table: dict[str, str] = {}
+    pos = start
+    for n, (at, end, _) in enumerate(cuts):
+        marker = _marker(n)
+        pieces += (line[pos:at], marker)
+        pos = end
+    pieces.append(line[pos:])
+    del line
+    data.take()  # the line goes: only the rest is kept from here on
+    for n, (_, _, text) in enumerate(cuts):
+        table[_marker(n).decode()] = text.text()
+    rest = b"".join(pieces).decode("utf-8")
+    del pieces
+    value = _loads(rest, table, max_depth, object_hook)
+    if value is _FAILED:
+        return None, _original(rest, table)
+    return value, None
+
+
+_FAILED: Any = object()
+
+
+def _marker(n: int) -> bytes:
+    """The number standing for the ``n``-th cut string (fixed width: no marker is a prefix of
+    another)."""
+    return _MARKER + b"%06d" % n
+
+
+def _loads(
+    rest: str,
+    table: dict[str, str],
+    max_depth: int | None,
+    object_hook: Callable[[dict[str, Any]], Any] | None,
+) -> Any:
+    """``rest`` parsed with each marker as its text; ``_FAILED`` unless every marker was seen
+    once as a number and the text is JSON within the depth."""
+    if max_depth is not None and _too_deep(rest, max_depth):
+        return _FAILED
+    seen: list[str] = []
+
+    def number(literal: str) -> Any:
+        text = table.get(literal)
+        if text is None:
+            return _finite(literal)
+        seen.append(literal)
+        return text
+
+    decoder = json.JSONDecoder(
+        parse_constant=_no_constant, parse_float=number, object_hook=object_hook
+    )
+    try:
+        value = decoder.decode(rest)
+    except (ValueError, RecursionError):
+        return _FAILED
+    if sorted(seen) != sorted(table):
+        return _FAILED
+    return value
+
+
+def _original(rest: str, table: dict[str, str]) -> str:
+    """The data as it arrived: each marker in ``rest`` back as the string it replaced (found
+    encoded exactly so)."""
+    for marker, text in table.items():
+        rest = rest.replace(marker, _dumps(text), 1)
+    return rest
