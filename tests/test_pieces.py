@@ -183,3 +183,40 @@ def test_pieces_skip_json_loads(monkeypatch: pytest.MonkeyPatch, quiet: bool) ->
     assert step[1]["code_interpreter"]["input"] == "print(1)" * 3
     assert step[1]["code_interpreter"]["outputs"][0]["logs"] == "1\n" * 3
     assert acc.event_counts["thread.run.step.delta"] == 9
+
+
+def _limit_stream() -> bytes:
+    """A refusal part and a step with a function call and a code call with a logs output, then
+    pieces for each: enough text to pass a small ``max_text_per_message``."""
+    message = {"id": "msg_1", "object": "thread.message", "content": [{"type": "refusal"}]}
+    code = {"input": "", "outputs": [{"type": "logs", "logs": ""}]}
+    calls = [
+        {"id": "c0", "type": "function", "function": {"name": "f", "arguments": ""}},
+        {"id": "c1", "type": "code_interpreter", "code_interpreter": code},
+    ]
+    step = step_created(type="tool_calls", tool_calls=calls)
+    text = sse_event("thread.message.created", render(message, 1))
+    text += sse_event("thread.run.step.created", render(step, 1))
+    for _ in range(3):
+        text += sse_event("thread.message.delta", render(refusal_delta("msg_1", 0, "abcd"), 1))
+        for field, index, output in (("arguments", 0, -1), ("input", 1, -1), ("logs", 1, 0)):
+            data = call_piece_delta("step_1", index, field, output, "wxyz")
+            text += sse_event("thread.run.step.delta", render(data, 1))
+    return text.encode()
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [Limits(max_text_per_message=10), Limits(max_json_depth=7)],
+    ids=["text", "depth"],
+)
+@pytest.mark.parametrize("strict", [False, True])
+def test_pieces_past_a_limit_are_the_general_paths(limits: Limits, strict: bool) -> None:
+    """A piece that would pass ``max_text_per_message`` (refusal, arguments, input, logs) or a
+    logs piece nested deeper than ``max_json_depth`` is skipped (strict: raised) exactly as the
+    general path skips it."""
+    stream = _limit_stream()
+    general = outcome([stream], [], False, limits, strict)
+    assert outcome([stream], [], True, limits, strict) == general
+    kinds = {r.kind for r in general["reports"]} | {e[0] for e in general["raised"]}
+    assert kinds & {"skipped_event", "TextTooLong", "JSONTooDeep"}
