@@ -398,3 +398,23 @@ def test_text_file_opened_with_surrogateescape(tmp_path: Path) -> None:
         acc = accumulate(handle)
     assert acc.messages["m"].content[0].text.value == "ab"  # type: ignore[union-attr]
     assert [(r.kind, r.event_number) for r in acc.reports] == [("skipped_event", 3)]
+
+
+@pytest.mark.parametrize("piece", ["", "b"])
+def test_text_delta_for_an_unannounced_part_gives_the_general_updates(piece: str) -> None:
+    """A text delta for a part the lifecycle has not announced yet (first seen in a final
+    copy) gives the general path's updates with the text shortcut on: text.created included."""
+    message = {"id": "msg_1", "object": "thread.message", "status": "in_progress", "content": []}
+    final = {
+        **message,
+        "status": "completed",
+        "content": [{"type": "text", "text": {"value": "a", "annotations": []}}],
+    }
+    delta = _delta_payload("msg_1", 0, piece, 1)
+    data = (
+        f"event: thread.message.created\ndata: {json.dumps(message)}\n\n"
+        f"event: thread.message.completed\ndata: {json.dumps(final)}\n\n"
+        f"event: thread.message.delta\ndata: {delta}\n\n"
+    )
+    fast, general = Accumulator(), Accumulator(keep_deltas=True)
+    assert fast.feed(data) + fast.close() == general.feed(data) + general.close()

@@ -35,6 +35,9 @@ _DELTA_EVENTS = frozenset({MESSAGE_DELTA, "thread.run.step.delta"})
 # Building the commonest Update without NamedTuple.__new__'s argument handling (hot path).
 _new_update = tuple.__new__
 _NO_MORE = (None,) * (len(Update._fields) - 6)
+# After this many message deltas in a row that start no run of text deltas (say, refusal pieces),
+# the rest of the input is decoded event by event, not stopped in front of each.
+_MISSES = 8
 
 
 DONE = "done"
@@ -256,8 +259,10 @@ class Accumulator:
         recognise = shortcut.recognise
         fast_deltas = 0
         lifecycle = self._lifecycle
+        announced = lifecycle.announced
         lifecycle.quiet = quiet
         listening = lifecycle.listener is not None and not quiet
+        misses = 0  # scans in a row that took nothing
         # Quiet (nobody reads the updates): the decoder stops in front of each run of text
         # deltas, which is scanned in the raw bytes and applied part by part (``_scan_run``).
         if quiet and self._use_shortcut:
@@ -278,8 +283,13 @@ class Accumulator:
                     if stopped is None:
                         return updates
                     buf, pos, boundary = stopped
-                    if not (boundary and self._shortcut_on() and self._scan_run(buf, pos)):
-                        decoder._release = True
+                    if boundary and self._shortcut_on() and self._scan_run(buf, pos):
+                        misses = 0
+                        continue
+                    decoder._release = True
+                    misses += 1
+                    if misses >= _MISSES:  # deltas that are no text runs: decode this input
+                        decoder._hold = b""
                     continue
                 # Events are popped one at a time: if one raises (strict mode), the rest stay
                 # queued in the decoder for the next call.
@@ -292,11 +302,12 @@ class Accumulator:
                         # Fast path: a plain text delta, recognised by shape, skips json.loads
                         # and the general merge; the reducer declines (False) whenever
                         # the general path must decide.
+                        # (not for a part the lifecycle has not announced: its delta does)
                         found = recognise(raw)
-                        if found is not None:
+                        if found is not None and (quiet or announced(found[0], found[1])):
                             message_id, index, piece, notes = found
                             if notes:  # annotated: not while a handler listens (it gets data)
-                                done = None if listening else self._annotated(number, found)
+                                done = None if listening else self._pieces.annotated(number, found)
                                 if done is not None:
                                     fast_deltas += 1
                                     if not quiet:
@@ -332,17 +343,6 @@ class Accumulator:
             lifecycle.quiet = False
             if fast_deltas:
                 self.event_counts[MESSAGE_DELTA] += fast_deltas
-
-    def _annotated(self, number: int, found: tuple[str, int, str, str]) -> list[Update] | None:
-        """The shortcut for a text delta with annotations: only their array is parsed (bounded
-        like the whole event's data); None when the general path decides."""
-        message_id, index, piece, notes = found
-        depth = self.limits.max_json_depth
-        try:
-            annotations = loads(notes, None if depth is None else depth - shortcut.DEPTH)
-        except DeltasnapError:
-            return None
-        return self.reducer._messages.annotated_delta(message_id, index, piece, annotations, number)
 
     def _scan_run(self, buf: bytes, pos: int) -> bool:
         """Apply the run of text deltas the decoder stopped at, as far as the text-delta

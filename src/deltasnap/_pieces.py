@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ._errors import DeltasnapError
 from ._lifecycle import Lifecycle
 from ._limits import Limits
 from ._reducer import Reducer
 from .merge.reports import Update
 from .payload import shortcut
+from .payload.json import loads
 
 __all__ = ["PIECE_EVENTS", "Pieces"]
 
@@ -29,7 +31,15 @@ PIECE_EVENTS = frozenset({MESSAGE_DELTA, STEP_DELTA})
 class Pieces:
     """The piece shortcuts of one accumulator."""
 
-    __slots__ = ("call_depth", "counts", "lifecycle", "messages", "refusals", "steps")
+    __slots__ = (
+        "call_depth",
+        "counts",
+        "lifecycle",
+        "messages",
+        "notes_depth",
+        "refusals",
+        "steps",
+    )
 
     def __init__(
         self, reducer: Reducer, lifecycle: Lifecycle, counts: Counter[str], limits: Limits
@@ -42,6 +52,18 @@ class Pieces:
         self.refusals = depth >= shortcut.REFUSAL_DEPTH
         #: The tool-call pieces whose shape nests no deeper than ``max_json_depth``.
         self.call_depth = {f for f, d in shortcut.CALL_DEPTH.items() if d <= depth}
+        #: How deep a text delta's annotations' array may nest (below the text delta's shape).
+        self.notes_depth = depth - shortcut.DEPTH
+
+    def annotated(self, number: int, found: tuple[str, int, str, str]) -> list[Update] | None:
+        """The text-delta shortcut with annotations: only their array is parsed (bounded like
+        the whole event's data); the general path's updates, or None when it decides."""
+        message_id, index, piece, notes = found
+        try:
+            annotations = loads(notes, self.notes_depth)
+        except DeltasnapError:
+            return None
+        return self.messages.annotated_delta(message_id, index, piece, annotations, number)
 
     def take(self, number: int, event: str, raw: str, updates: list[Update]) -> bool:
         """Apply event ``number`` (named ``event``, data ``raw``) if a piece shortcut takes it,
