@@ -17,6 +17,7 @@ result equals ``json.loads`` of the original bytes.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -39,7 +40,7 @@ _dumps = json.JSONEncoder(ensure_ascii=False).encode
 class LongText(Protocol):
     """An accumulated text, as kept (``segments``) and as one str (``text``)."""
 
-    def segments(self) -> list[str | bytes]: ...
+    def segments(self) -> list[str | bytearray]: ...
 
     def text(self) -> str: ...
 
@@ -59,15 +60,23 @@ def _encoded(text: str) -> bytes | None:
         return None
 
 
-def _pieces(segments: list[str | bytes]) -> Any:
-    """The text of ``segments`` in slices of at most ``_SLICE`` characters."""
+def _pieces(segments: list[str | bytearray]) -> Any:
+    """The text of ``segments`` in slices of at most ``_SLICE`` characters (UTF-8 decoded a
+    slice at a time: a long text is never a second str here)."""
     for segment in segments:
-        text = segment.decode("utf-8", "surrogatepass") if type(segment) is bytes else segment
-        for i in range(0, len(text), _SLICE):
-            yield text[i : i + _SLICE]
+        if isinstance(segment, str):
+            for i in range(0, len(segment), _SLICE):
+                yield segment[i : i + _SLICE]
+            continue
+        decode = codecs.getincrementaldecoder("utf-8")("surrogatepass").decode
+        end = len(segment)
+        for i in range(0, end, _SLICE):
+            piece = decode(segment[i : i + _SLICE], i + _SLICE >= end)
+            if piece:
+                yield piece
 
 
-def _match(line: bytes | bytearray, at: int, segments: list[str | bytes]) -> int:
+def _match(line: bytes | bytearray, at: int, segments: list[str | bytearray]) -> int:
     """Where the JSON string at ``line[at]`` (a quote) ends, just past its closing quote, if its
     body is exactly the encoding of ``segments``; else -1."""
     pos = at + 1
@@ -112,7 +121,7 @@ def _find(line: bytes | bytearray, texts: Sequence[LongText], start: int) -> lis
     return cuts
 
 
-def _first(segments: list[str | bytes]) -> Any:
+def _first(segments: list[str | bytearray]) -> Any:
     """The first ``_PROBE`` characters of ``segments``, as strs."""
     need = _PROBE
     for piece in _pieces(segments):
