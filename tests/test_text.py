@@ -78,9 +78,7 @@ def test_exact_decode_is_the_decode(pieces: list[str], slice_bytes: int) -> None
 
 @settings(deadline=None, max_examples=100)
 @given(st.lists(st.text(_ANY, max_size=40), max_size=40), st.data())
-def test_buffers_flushed_by_size_read_back_exactly(
-    pieces: list[str], data: st.DataObject
-) -> None:
+def test_buffers_flushed_by_size_read_back_exactly(pieces: list[str], data: st.DataObject) -> None:
     """Pieces flushed to UTF-8 by count or by size, and decoded at their size, read back as
     joined; older references keep their prefix."""
     with pytest.MonkeyPatch.context() as patch:

@@ -23,8 +23,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from .._errors import JSONTooDeep
 from ..sse.long import LongData
-from .json import _finite, _no_constant, _too_deep
+from .json import _finite, _no_constant, check_depth
 
 __all__ = ["LongText", "object_id", "parse"]
 
@@ -182,9 +183,8 @@ def _loads(
     object_hook: Callable[[dict[str, Any]], Any] | None,
 ) -> Any:
     """``rest`` parsed with each marker as its text; ``_FAILED`` unless every marker was seen
-    once as a number and the text is JSON within the depth."""
-    if max_depth is not None and _too_deep(rest, max_depth):
-        return _FAILED
+    once as a number and the text is JSON within the depth (checked on the value: the text's
+    check copies the text, and deeper than the parser goes is a RecursionError)."""
     seen: list[str] = []
 
     def number(literal: str) -> Any:
@@ -199,7 +199,9 @@ def _loads(
     )
     try:
         value = decoder.decode(rest)
-    except (ValueError, RecursionError):
+        if max_depth is not None:
+            check_depth(value, max_depth)
+    except (ValueError, RecursionError, JSONTooDeep):
         return _FAILED
     if sorted(seen) != sorted(table):
         return _FAILED
