@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from .._errors import JSONTooDeep
+from .._exact import decode
 from ..sse.long import LongData
 from .json import _finite, _no_constant, check_depth
 
@@ -35,6 +36,7 @@ _ID = re.compile(rb'[ \t\r\n]*\{[ \t\r\n]*"id"[ \t\r\n]*:[ \t\r\n]*"([^"\\]{1,25
 _PROBE = 32  # characters of a text searched for
 _SLICE = 1 << 14  # characters of a text encoded at a time
 _TRIES = 4  # places a text is tried at before it is given up
+_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes of UTF-8 that do not start a character
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
@@ -157,10 +159,13 @@ def parse(
     pieces.append(line[pos:])
     del line
     data.take()  # the line goes: only the rest is kept from here on
+    utf8 = b"".join(pieces)
+    del pieces
+    chars = len(utf8.translate(None, _CONTINUATION))  # counted before the texts are made
     for n, (_, _, text) in enumerate(cuts):
         table[_marker(n).decode()] = text.text()
-    rest = b"".join(pieces).decode("utf-8")
-    del pieces
+    rest = decode(utf8, chars)  # made at its size: decoding at once takes several times that
+    del utf8
     value = _loads(rest, table, max_depth, object_hook)
     if value is _FAILED:
         return None, _original(rest, table)
