@@ -88,22 +88,33 @@ def same_final(
     return True
 
 
+# Values whose type and equality say they are the same JSON; others are looked into.
+_INNER = frozenset({dict, list, float})
+
+
 def _identical(ours: Any, theirs: Any) -> bool:
     """Whether two JSON values are the same: equal, of the same types, keys in the same order
     (what ``json.dumps`` would tell apart, ``==`` does not)."""
+    return type(ours) is type(theirs) and bool(ours == theirs) and _same_shape(ours, theirs)
+
+
+def _same_shape(ours: Any, theirs: Any) -> bool:
+    """Whether two equal JSON values have the same types and key orders throughout."""
     kind = type(ours)
-    if kind is not type(theirs):
-        return False
     if kind is dict:
-        return len(ours) == len(theirs) and all(
-            a == b and _identical(x, y)
-            for (a, x), (b, y) in zip(ours.items(), theirs.items(), strict=True)
-        )
+        pairs: Iterable[Any] = zip(ours.items(), theirs.items(), strict=True)
+        for (key, a), (other, b) in pairs:
+            if key != other or type(a) is not type(b):
+                return False
+            if type(a) in _INNER and not _same_shape(a, b):
+                return False
+        return True
     if kind is list:
-        return len(ours) == len(theirs) and all(map(_identical, ours, theirs))
-    if kind is float:
-        return bool(ours == theirs and math.copysign(1, ours) == math.copysign(1, theirs))
-    return bool(ours == theirs)
+        for a, b in zip(ours, theirs, strict=True):
+            if type(a) is not type(b) or (type(a) in _INNER and not _same_shape(a, b)):
+                return False
+        return True
+    return kind is not float or math.copysign(1, ours) == math.copysign(1, theirs)
 
 
 def sharing(annotations: Iterable[dict[str, Any]]) -> Callable[[dict[str, Any]], Any]:
