@@ -7,6 +7,7 @@ from typing import Any, Protocol, cast
 
 from ._limits import Limits
 from ._reducer import Reducer
+from .merge.message_final import sharing
 from .payload.final_bytes import LongText, object_id, parse
 from .sse.decoder import SSEDecoder
 from .sse.long import LongData
@@ -55,10 +56,14 @@ def final_copy(
     data = cast(LongData, raw)
     oid = object_id(data.line, len(b"data: "))
     texts: list[LongText] = []
+    hook = None
     if oid is not None:
-        store = reducer._messages if event.startswith("thread.message.") else reducer._steps
+        message = event.startswith("thread.message.")
+        store = reducer._messages if message else reducer._steps
         texts += store.long_texts(oid, _MIN_CHARS)
+        if message:
+            hook = sharing(reducer._messages.annotations_json(oid))
     if not texts:
         return data.text(), None
-    value, text = parse(data, texts, max_depth)
+    value, text = parse(data, texts, max_depth, hook)
     return ("", (value, data.chars)) if text is None else (text, None)

@@ -20,7 +20,8 @@ __all__ = ["ANNOTATION", "CONTENT_PART", "OUTPUT", "TOOL_CALL", "Level", "Typed"
 class Typed(Protocol):
     """A child state: it knows its type."""
 
-    type: str
+    @property
+    def type(self) -> str: ...
 
 
 @attrs.frozen

@@ -10,7 +10,8 @@ a copy that would be a bad event takes the general path and fails there in its o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .. import _models as m
@@ -18,7 +19,7 @@ from .._converter import structure
 from .._errors import DeltasnapError
 from .message_state import MessageState, Part, TextPart
 
-__all__ = ["same_final"]
+__all__ = ["same_final", "sharing"]
 
 _MISSING: Any = object()
 
@@ -85,3 +86,48 @@ def same_final(
     state.snapshot = None
     state.text = text
     return True
+
+
+# Values whose type and equality say they are the same JSON; others are looked into.
+_INNER = frozenset({dict, list, float})
+
+
+def _identical(ours: Any, theirs: Any) -> bool:
+    """Whether two JSON values are the same: equal, of the same types, keys in the same order
+    (what ``json.dumps`` would tell apart, ``==`` does not)."""
+    return type(ours) is type(theirs) and bool(ours == theirs) and _same_shape(ours, theirs)
+
+
+def _same_shape(ours: Any, theirs: Any) -> bool:
+    """Whether two equal JSON values have the same types and key orders throughout."""
+    kind = type(ours)
+    if kind is dict:
+        pairs: Iterable[Any] = zip(ours.items(), theirs.items(), strict=True)
+        for (key, a), (other, b) in pairs:
+            if key != other or type(a) is not type(b):
+                return False
+            if type(a) in _INNER and not _same_shape(a, b):
+                return False
+        return True
+    if kind is list:
+        for a, b in zip(ours, theirs, strict=True):
+            if type(a) is not type(b) or (type(a) in _INNER and not _same_shape(a, b)):
+                return False
+        return True
+    return kind is not float or math.copysign(1, ours) == math.copysign(1, theirs)
+
+
+def sharing(annotations: Iterable[dict[str, Any]]) -> Callable[[dict[str, Any]], Any]:
+    """An ``object_hook`` for parsing a message's final copy: an object identical to the next
+    of the accumulated ``annotations`` (in content order) is that dict itself, so the kept
+    event and the state hold one set of them; any other object is left as parsed."""
+    expected = iter(annotations)
+    nxt = next(expected, None)
+
+    def hook(parsed: dict[str, Any]) -> Any:
+        nonlocal nxt
+        if nxt is not None and len(parsed) == len(nxt) and _identical(nxt, parsed):
+            parsed, nxt = nxt, next(expected, None)
+        return parsed
+
+    return hook

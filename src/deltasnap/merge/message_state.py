@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping
+from sys import intern
 from typing import Any, cast
 
 import attrs
@@ -33,39 +34,49 @@ _ANNOTATION_SKIP = _INDEX_TYPE | {_ANNOTATION_APPEND}
 
 
 class _Annotation:
-    __slots__ = ("cache", "data", "text", "type")
+    """One annotation as its JSON, a dict never changed once made (a final copy's equal
+    annotation is this very dict: see merge/message_final.py), and its streamed ``text`` as
+    pieces once a second piece comes (so appending stays linear)."""
+
+    __slots__ = ("cache", "data", "more")
 
     def __init__(self, kind: str) -> None:
-        self.type = kind
-        self.data: dict[str, Any] = {}
-        # the streamed ``text``, once a delta brings some (pieces, so appending stays linear)
-        self.text: TextBuffer | None = None
+        self.data: dict[str, Any] = {"type": intern(kind)}
+        self.more: TextBuffer | None = None
         self.cache: m.Annotation | None = None
 
+    @property
+    def type(self) -> str:
+        return cast(str, self.data["type"])
+
     def merge(self, delta: Mapping[str, Any]) -> None:
+        data = dict(self.data)
         piece = delta.get(_ANNOTATION_APPEND)
         if type(piece) is str:
-            text = self.text
-            if text is None:
-                old = self.data.get(_ANNOTATION_APPEND)
-                text = self.text = TextBuffer(old if type(old) is str else "")
-                self.data[_ANNOTATION_APPEND] = ""  # holds the key's place; build() fills it in
-            text.append(piece)
-        merge_into(self.data, delta, _ANNOTATION_SKIP)
+            more = self.more
+            if more is None:
+                old = data.get(_ANNOTATION_APPEND)
+                if type(old) is str and old:
+                    more = self.more = TextBuffer(old)  # json() puts the whole text in place
+                else:
+                    data[_ANNOTATION_APPEND] = piece
+            if more is not None:
+                more.append(piece)
+        merge_into(data, delta, _ANNOTATION_SKIP)
+        self.data = data
         self.cache = None
 
     def json(self) -> dict[str, Any]:
-        raw = {"type": self.type, **self.data}
-        if self.text is not None:
-            raw[_ANNOTATION_APPEND] = self.text.text()
-        return raw
+        more = self.more
+        if more is not None:
+            text = more.text()
+            if self.data[_ANNOTATION_APPEND] is not text:
+                self.data = {**self.data, _ANNOTATION_APPEND: text}
+        return self.data
 
     def build(self) -> m.Annotation:
         if self.cache is None:
-            payload = {"type": self.type, **self.data}
-            if self.text is not None:
-                payload[_ANNOTATION_APPEND] = self.text.text()
-            self.cache = structure(payload, m.Annotation)
+            self.cache = structure(dict(self.json()), m.Annotation)
         return self.cache
 
 
@@ -313,7 +324,7 @@ def part_from_block(block: m.ContentBlock, raw: Mapping[str, Any]) -> Part:
             zip(block.text.annotations, raw_text.get("annotations") or (), strict=True)
         ):
             state = part.annotations[i] = _Annotation(ann.type)
-            state.data = {k: v for k, v in raw_ann.items() if k != "type"}
+            state.data.update((k, v) for k, v in raw_ann.items() if k != "type")
             state.cache = ann
             part.order.append(i)
             part.built.append(ann)

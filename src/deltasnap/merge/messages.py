@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, cast, get_args
 
 from .. import _models as m
@@ -153,6 +153,16 @@ class MessageStore(Lifecycle[MessageState]):
             if isinstance(part, TextPart | StreamedPart) and len(part.buffer) >= min_chars:
                 found.append(part.buffer)
         return found
+
+    def annotations_json(self, oid: str) -> Iterator[dict[str, Any]]:
+        """The JSON of message ``oid``'s annotations, in content order (what its final copy
+        repeats)."""
+        state = self.states.get(oid)
+        for index in state.order if state is not None else ():
+            part = state.parts[index]  # type: ignore[union-attr]
+            if type(part) is TextPart:
+                for ai in part.order:
+                    yield part.annotations[ai].json()
 
     def text_delta(self, message_id: str, index: int, piece: str) -> bool:
         """The text-delta shortcut: more text for a text part that already exists.

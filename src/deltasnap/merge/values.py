@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Iterator, Mapping
+from sys import intern
 from typing import Any
 
 from .._errors import IndexTooLarge, InvalidIndex, int_text
@@ -22,20 +23,22 @@ def merge_into(dst: dict[str, Any], src: Mapping[str, Any], skip: frozenset[str]
     """Replace scalars, merge objects key by key; a null never erases a value already there.
 
     Nested dicts are copied, never changed in place, so snapshots that share them stay frozen.
+    Keys are interned: each delta's parse makes its own key strs, and thousands of small
+    objects merged from deltas (annotations) would each keep theirs.
     """
     for key, value in src.items():
         if key in skip:
             continue
         if value is None:
             if key not in dst:
-                dst[key] = None
+                dst[intern(key) if type(key) is str else key] = None
         elif type(value) is dict:
             old = dst.get(key)
             new: dict[str, Any] = dict(old) if type(old) is dict else {}
             merge_into(new, value, NOTHING)
-            dst[key] = new
+            dst[intern(key) if type(key) is str else key] = new
         else:
-            dst[key] = value
+            dst[intern(key) if type(key) is str else key] = value
 
 
 NOTHING: frozenset[str] = frozenset()

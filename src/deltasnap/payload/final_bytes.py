@@ -17,13 +17,16 @@ result equals ``json.loads`` of the original bytes.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from .._errors import JSONTooDeep
+from .._exact import decode
 from ..sse.long import LongData
-from .json import _finite, _no_constant, _too_deep
+from .json import _finite, _no_constant, check_depth
 
 __all__ = ["LongText", "object_id", "parse"]
 
@@ -33,13 +36,14 @@ _ID = re.compile(rb'[ \t\r\n]*\{[ \t\r\n]*"id"[ \t\r\n]*:[ \t\r\n]*"([^"\\]{1,25
 _PROBE = 32  # characters of a text searched for
 _SLICE = 1 << 14  # characters of a text encoded at a time
 _TRIES = 4  # places a text is tried at before it is given up
+_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes of UTF-8 that do not start a character
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class LongText(Protocol):
     """An accumulated text, as kept (``segments``) and as one str (``text``)."""
 
-    def segments(self) -> list[str | bytes]: ...
+    def segments(self) -> list[str | bytearray]: ...
 
     def text(self) -> str: ...
 
@@ -59,15 +63,23 @@ def _encoded(text: str) -> bytes | None:
         return None
 
 
-def _pieces(segments: list[str | bytes]) -> Any:
-    """The text of ``segments`` in slices of at most ``_SLICE`` characters."""
+def _pieces(segments: list[str | bytearray]) -> Any:
+    """The text of ``segments`` in slices of at most ``_SLICE`` characters (UTF-8 decoded a
+    slice at a time: a long text is never a second str here)."""
     for segment in segments:
-        text = segment.decode("utf-8", "surrogatepass") if type(segment) is bytes else segment
-        for i in range(0, len(text), _SLICE):
-            yield text[i : i + _SLICE]
+        if isinstance(segment, str):
+            for i in range(0, len(segment), _SLICE):
+                yield segment[i : i + _SLICE]
+            continue
+        decode = codecs.getincrementaldecoder("utf-8")("surrogatepass").decode
+        end = len(segment)
+        for i in range(0, end, _SLICE):
+            piece = decode(segment[i : i + _SLICE], i + _SLICE >= end)
+            if piece:
+                yield piece
 
 
-def _match(line: bytes | bytearray, at: int, segments: list[str | bytes]) -> int:
+def _match(line: bytes | bytearray, at: int, segments: list[str | bytearray]) -> int:
     """Where the JSON string at ``line[at]`` (a quote) ends, just past its closing quote, if its
     body is exactly the encoding of ``segments``; else -1."""
     pos = at + 1
@@ -112,7 +124,7 @@ def _find(line: bytes | bytearray, texts: Sequence[LongText], start: int) -> lis
     return cuts
 
 
-def _first(segments: list[str | bytes]) -> Any:
+def _first(segments: list[str | bytearray]) -> Any:
     """The first ``_PROBE`` characters of ``segments``, as strs."""
     need = _PROBE
     for piece in _pieces(segments):
@@ -147,10 +159,13 @@ def parse(
     pieces.append(line[pos:])
     del line
     data.take()  # the line goes: only the rest is kept from here on
+    utf8 = b"".join(pieces)
+    del pieces
+    chars = len(utf8.translate(None, _CONTINUATION))  # counted before the texts are made
     for n, (_, _, text) in enumerate(cuts):
         table[_marker(n).decode()] = text.text()
-    rest = b"".join(pieces).decode("utf-8")
-    del pieces
+    rest = decode(utf8, chars)  # made at its size: decoding at once takes several times that
+    del utf8
     value = _loads(rest, table, max_depth, object_hook)
     if value is _FAILED:
         return None, _original(rest, table)
@@ -173,9 +188,8 @@ def _loads(
     object_hook: Callable[[dict[str, Any]], Any] | None,
 ) -> Any:
     """``rest`` parsed with each marker as its text; ``_FAILED`` unless every marker was seen
-    once as a number and the text is JSON within the depth."""
-    if max_depth is not None and _too_deep(rest, max_depth):
-        return _FAILED
+    once as a number and the text is JSON within the depth (checked on the value: the text's
+    check copies the text, and deeper than the parser goes is a RecursionError)."""
     seen: list[str] = []
 
     def number(literal: str) -> Any:
@@ -190,7 +204,9 @@ def _loads(
     )
     try:
         value = decoder.decode(rest)
-    except (ValueError, RecursionError):
+        if max_depth is not None:
+            check_depth(value, max_depth)
+    except (ValueError, RecursionError, JSONTooDeep):
         return _FAILED
     if sorted(seen) != sorted(table):
         return _FAILED
