@@ -34,18 +34,17 @@ def _parsed(arrays: list[bytes], depth: int | None) -> list[Any]:
     """A part's annotations' arrays parsed, each nesting at most ``depth``: in one call, as
     the items of one array a level deeper (each alone only to tell which fails); [] if any
     is not what the general path would take."""
-    try:
-        return list(loads(b",".join(arrays).join(_BRACKETS).decode(), _deeper(depth)))
-    except (DeltasnapError, UnicodeDecodeError):
-        pass
+    # no array nests an array, so one with fewer braces than ``depth`` nests less deep: when
+    # all do, the joined text needs no check of its own (which would cost more than its parse)
+    if depth is None or all(array.count(b"{") < depth for array in arrays):
+        try:
+            return list(loads(b",".join(arrays).join(_BRACKETS).decode(), None))
+        except (DeltasnapError, UnicodeDecodeError):
+            pass
     try:
         return [loads(array.decode(), depth) for array in arrays]
     except (DeltasnapError, UnicodeDecodeError):
         return []
-
-
-def _deeper(depth: int | None) -> int | None:
-    return None if depth is None else depth + 1
 
 
 _BRACKETS = (b"[", b"]")

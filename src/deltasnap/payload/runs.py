@@ -83,7 +83,6 @@ class _Style:
         self.pairs = re.compile(head + b"(" + key + b")" + before + b"(" + _VALUE + b")" + tail)
         # the annotations' arrays alone: ``notes`` is never inside a string (its quotes would be
         # escaped there), so it only ever starts an event's annotations
-        self.array = re.compile(b"(" + _ARRAY + b")" + end).match
         self.for_key = lru_cache(maxsize=64)(self._for_key)
         #: The bytes of an event besides its key, piece and annotations.
         self.fixed = len(self.head) + len(self.before_value) + len(self.notes) + len(self.end)
@@ -123,11 +122,13 @@ class _Style:
         arrays = []
         at = buf.find(self.notes, pos, end)
         while at >= 0:
-            found = self.array(buf, at + len(self.notes), end)
-            assert found is not None, "the run matched this event"
-            if found.group(1) != _EMPTY:
-                arrays.append(found.group(1))
-            at = buf.find(self.notes, found.end(), end)
+            # the run matched this event: its array ends where the event does (a line break
+            # is never inside one)
+            stop = buf.find(b"\n\n", at, end) + 2
+            array = buf[at + len(self.notes) : stop - len(self.end)]
+            if array != _EMPTY:
+                arrays.append(array)
+            at = buf.find(self.notes, stop, end)
         return arrays
 
     def longest(self, pieces: _Parts, notes: _Parts) -> int:
