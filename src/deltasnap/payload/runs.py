@@ -20,7 +20,6 @@ pattern backtrack.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from itertools import compress
 from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
 from operator import itemgetter
@@ -81,17 +80,10 @@ class _Style:
         tail = b'(?:"|' + notes + b"(" + _ARRAY + b"))" + end
         self.run = re.compile(b"(?>" + head + key + before + _VALUE + run_tail + b")+").match
         self.pairs = re.compile(head + b"(" + key + b")" + before + b"(" + _VALUE + b")" + tail)
-        # the annotations' arrays alone: ``notes`` is never inside a string (its quotes would be
-        # escaped there), so it only ever starts an event's annotations
-        self.for_key = lru_cache(maxsize=64)(self._for_key)
+        # the pieces alone, for a run of one part's events (no pattern per part to compile)
+        self.values = re.compile(head + key + before + b"(" + _VALUE + b")" + run_tail).findall
         #: The bytes of an event besides its key, piece and annotations.
         self.fixed = len(self.head) + len(self.before_value) + len(self.notes) + len(self.end)
-
-    def _for_key(self, key: bytes) -> re.Pattern[bytes]:
-        """The pattern of one part's events, capturing the piece."""
-        fixed = re.escape(self.head + key + self.before_value)
-        notes = b'(?:"|' + re.escape(self.notes) + _ARRAY + b")"
-        return re.compile(fixed + b"(" + _VALUE + b")" + notes + re.escape(self.end))
 
     def parts(self, buf: bytes, pos: int, end: int) -> tuple[_Parts, _Parts]:
         """A matched run's pieces and non-empty annotations' arrays per part (key), in order of
@@ -106,7 +98,7 @@ class _Style:
             arrays = self._arrays(buf, pos, end)
             if arrays:
                 notes[key] = arrays
-            return {key: self.for_key(key).findall(buf, pos, end)}, notes
+            return {key: self.values(buf, pos, end)}, notes
         pairs = self.pairs.findall(buf, pos, end)
         pieces: _Parts = {key: [] for key in dict.fromkeys(map(_first, pairs))}
         for key, value, _ in pairs:
@@ -184,7 +176,7 @@ def first_event(buf: bytes, pos: int, endpos: int, message_id: str, index: int) 
     for style in _STYLES:
         if buf.startswith(style.head, pos):
             key = message_id.encode() + style.middle + str(index).encode()
-            found = style.for_key(key).search(buf, pos, endpos)
-            if found is not None:
-                return found.start()
+            found = buf.find(style.head + key + style.before_value, pos, endpos)
+            if found >= 0:
+                return found
     return pos  # pragma: no cover - the group came from this run
