@@ -50,8 +50,12 @@ def _same_text(part: TextPart, raw: Any) -> bool:
         if states[index].json() != theirs:
             return False
     structure({**raw, "text": {**text, "annotations": []}}, m.ContentBlock)
-    for theirs in annotations:
-        structure(theirs, m.Annotation)
+    for index, theirs in zip(part.order, annotations, strict=True):
+        state = states[index]
+        if theirs is state.data:  # the very same JSON: structured once, kept as its snapshot
+            state.build()
+        else:  # equal, not the same (1 and 1.0): it must structure as it is
+            structure(theirs, m.Annotation)
     return True
 
 
