@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _machine import load_average
+
 import deltasnap
 from deltasnap.cli import main
 from deltasnap.testing.generate import generate_stream
@@ -188,20 +190,13 @@ def _autogroup() -> str:
     return "on" if enabled else "off"
 
 
-def _load() -> str:
-    try:
-        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:  # pragma: no cover
-        return "unknown"
-
-
 def main_() -> int:
     """Run the benchmark; print the report (and write it unless --quick)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny archives, write nothing")
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    load_before = _load()
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         rows = measure(
             Path(tmp), QUICK if args.quick else ARCHIVES, 1 if args.quick else args.repeats
@@ -214,7 +209,8 @@ def main_() -> int:
         f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC\n"
         f"- command: `python benchmarks/batch.py{' --quick' if args.quick else ''}`\n"
         f"- machine: {platform.platform()}, {os.cpu_count()} logical CPUs, load average "
-        f"before {load_before}, after {_load()} (a shared machine: other work ran meanwhile); "
+        f"before {load_before}, after {load_average()} "
+        "(a shared machine: other work ran meanwhile); "
         f"scheduler autogroups {_autogroup()} (when on, a busy machine gives this session one "
         "share of CPU however many processes it runs, so --jobs 2 gains only on free cores: "
         "compare the CPU s column, which shows what the pool costs in work)\n"

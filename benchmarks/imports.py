@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _machine import load_average
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 40.0
 BARE = "pass"
@@ -79,13 +81,6 @@ def table(times: dict[str, tuple[float, float]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _load() -> str:
-    try:
-        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:  # pragma: no cover
-        return "unknown"
-
-
 def main() -> int:
     """Run the benchmark; print the report (and write it with --record)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -93,7 +88,7 @@ def main() -> int:
     parser.add_argument("--record", action="store_true", help="write benchmarks/IMPORT_RESULTS.md")
     parser.add_argument("--src", type=Path, default=ROOT / "src", help="where deltasnap is")
     args = parser.parse_args()
-    load_before = _load()
+    load_before = load_average()
     times = measure(args.runs, args.src.resolve())
     src = args.src.resolve()
     where = src.relative_to(ROOT) if src.is_relative_to(ROOT) else src
@@ -106,7 +101,8 @@ def main() -> int:
         f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC\n"
         f"- command: `{command}`\n"
         f"- machine: {platform.platform()}, {os.cpu_count()} logical CPUs, load average "
-        f"before {load_before}, after {_load()} (a shared machine: other work ran meanwhile)\n"
+        f"before {load_before}, after {load_average()} "
+        "(a shared machine: other work ran meanwhile)\n"
         f"- python {platform.python_version()}, deltasnap from {where} at git HEAD {head}\n"
         f"- timing: each snippet in a fresh `python -c`, taking turns, best of {args.runs} runs "
         "minus the best of a bare `python -c pass`; wall clock judged, CPU ms (user + system) "
