@@ -109,8 +109,10 @@ class _Style:
         return pieces, notes
 
     def _arrays(self, buf: bytes, pos: int, end: int) -> list[bytes]:
-        """The non-empty annotations' arrays of a matched run's events, in order (found by their
-        literal: a few events in a run carry annotations, most none)."""
+        """The non-empty annotations' arrays of a matched run's events, in order, found by their
+        literal (a few events in a run carry annotations, most none). The literal starts with a
+        string's closing quote and a comma, which no string holds unescaped, so its first place
+        in an event is where the event's array starts; any later one is inside the array."""
         arrays = []
         at = buf.find(self.notes, pos, end)
         while at >= 0:
