@@ -920,6 +920,7 @@ RAW_ANNOTATIONS = st.sampled_from(
         b'[{"index":3,"type":"url_citation","url_citation":{"url":"https://e/[x]"}}]',
         b'[{"index":0,"type":"file_citation","x":[1]}]',
         b'[ {"index": 0, "type": "file_citation"} ]',
+        b'[{"index":0,"type":"file_path","text":"a","annotations":1}]',
     ]
 )
 

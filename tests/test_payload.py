@@ -222,6 +222,9 @@ def test_chunk_scanning_keeps_annotations_in_order() -> None:
     assert found[1] == [("m_1", 0, "ac", 2, []), ("m_2", 0, "bd", 2, [first, second])]
     spaced = raw_text_delta("m_1", 0, b"a", spaced=True, annotations=first)
     assert runs.scan(spaced, 0, 1 << 40, 1 << 20) == (len(spaced), [("m_1", 0, "a", 1, [first])])
+    inner = b'[{"index":0,"type":"x","t":"a","annotations":1}]'  # the literal, inside
+    twice = raw_text_delta("m_1", 0, b"a", annotations=inner) + raw_text_delta("m_1", 0, b"b")
+    assert runs.scan(twice, 0, 1 << 40, 1 << 20) == (len(twice), [("m_1", 0, "ab", 2, [inner])])
     nested = raw_text_delta("m_1", 0, b"a", annotations=b"[[1]]")
     assert runs.scan(nested, 0, 1 << 40, 1 << 20) is None
 
