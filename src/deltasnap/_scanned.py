@@ -61,8 +61,9 @@ def take_run(store: MessageStore, buf: bytes, pos: int, limits: Limits) -> tuple
             return None
         end, groups = run
         parts, refused = _parts(groups, limits)
+        adds: list[int] = []
         if refused is None:
-            refused = store.refused_part(parts)
+            refused, adds = store.check_run(parts)
         if refused is None:
             break
         # the run ends before that part's first event: the general path decides it
@@ -71,7 +72,7 @@ def take_run(store: MessageStore, buf: bytes, pos: int, limits: Limits) -> tuple
         if endpos == pos:
             return None
     count = 0
-    for part in parts:
-        store.text_run(*part)
+    for part, added in zip(parts, adds, strict=True):
+        store.text_run(*part, added)
         count += part[3]
     return end, count

@@ -25,7 +25,6 @@ from .message_state import (
     part_from_block,
 )
 from .reports import Report, Update, UpdateKind
-from .rules import ANNOTATION_STREAMED
 from .values import merge_into, type_name
 
 __all__ = ["MessageStore", "ScannedPart"]
@@ -224,25 +223,17 @@ class MessageStore(Lifecycle[MessageState]):
     def annotated_delta(
         self, message_id: str, index: int, piece: str, annotations: Any, number: int
     ) -> list[Update] | None:
-        """The text-delta shortcut with annotations (parsed JSON, checked here as the general
-        path checks them): the general path's updates, or None, having changed nothing, whenever
+        """The text-delta shortcut with annotations (parsed JSON, checked as ``check_run``
+        checks a run's): the general path's updates, or None, having changed nothing, whenever
         it has to decide (as ``text_delta``, and any annotation it would refuse)."""
-        state = self.states.get(message_id)
-        if state is None or type(annotations) is not list:
+        refused, adds = self.check_run([(message_id, index, piece, 1, [annotations])])
+        if refused is not None:
             return None
-        part = state.parts.get(index)
-        if type(part) is not TextPart:
-            return None
-        bounds = self.ctx.bounds
-        try:
-            added = check_annotations(annotations, part.annotations, {}, bounds, self.ctx.limits)
-        except DeltasnapError:
-            return None
-        text = state.text + len(piece) + added
-        if text > bounds.text:
-            return None  # the general path raises TextTooLong
+        (added,) = adds
+        state = self.states[message_id]
+        part = cast(TextPart, state.parts[index])
         self.ctx.events_applied += 1
-        state.text = text
+        state.text += added
         state.changed(part)
         updates = []
         if piece:
@@ -252,47 +243,50 @@ class MessageStore(Lifecycle[MessageState]):
         self.touched(state)
         return updates
 
-    def refused_part(self, parts: list[ScannedPart]) -> int | None:
-        """Where in ``parts`` (a scanned run, by part) the first part is whose events
-        ``text_delta`` / ``annotated_delta`` would not all take; None when they take them all
-        (checked before any of the run is applied; text is counted per message)."""
+    def check_run(self, parts: list[ScannedPart]) -> tuple[int | None, list[int]]:
+        """Check a scanned run (by part) before any of it is applied: where in ``parts`` the
+        first part is whose events ``text_delta`` / ``annotated_delta`` would not all take (None
+        when they take them all), and the characters of streamed text each part before it adds
+        (its pieces and its annotations' ``text``; the text limit is counted per message)."""
         bounds, limits = self.ctx.bounds, self.ctx.limits
         text: dict[str, int] = {}
+        adds: list[int] = []
         for at, (message_id, index, piece, _, notes) in enumerate(parts):
             state = self.states.get(message_id)
             part = state.parts.get(index) if state is not None else None
             if state is None or type(part) is not TextPart:
-                return at
+                return at, adds
             added = len(piece)
             new: dict[int, str] = {}  # indices the run adds, across its events
             for array in notes:
                 if type(array) is not list:
-                    return at
+                    return at, adds
                 try:
                     added += check_annotations(array, part.annotations, new, bounds, limits)
                 except DeltasnapError:
-                    return at
+                    return at, adds
             total = text.get(message_id, state.text) + added
             if total > bounds.text:
-                return at
+                return at, adds
             text[message_id] = total
-        return None
+            adds.append(added)
+        return None, adds
 
     def text_run(
-        self, message_id: str, index: int, text: str, count: int, notes: list[Any]
+        self, message_id: str, index: int, text: str, count: int, notes: list[Any], added: int
     ) -> None:
         """Apply ``count`` text deltas of one part at once (their pieces joined in ``text``,
-        their annotations' arrays in ``notes``): the same state as ``text_delta`` /
-        ``annotated_delta`` on each. ``refused_part`` said yes."""
+        their annotations' arrays in ``notes``, ``added`` characters of streamed text in all):
+        the same state as ``text_delta`` / ``annotated_delta`` on each. ``check_run`` said yes
+        and counted ``added``."""
         state = self.states[message_id]
         part = cast(TextPart, state.parts[index])
         self.ctx.events_applied += count
+        state.text += added
         if text:
-            state.text += len(text)
             part.buffer.append(text)
         for array in notes:
             for ann in array:
-                state.text += _streamed(ann)
                 part.annotation(ann["index"], ann["type"]).merge(ann)
         if text or notes:
             state.changed(part)
@@ -303,12 +297,6 @@ class MessageStore(Lifecycle[MessageState]):
 #: A scanned run's events of one part: (message id, content index, joined text, number of
 #: events, their annotations' arrays parsed).
 ScannedPart = tuple[str, int, str, int, list[Any]]
-
-
-def _streamed(annotation: dict[str, Any]) -> int:
-    """The characters of streamed text an annotation delta adds (its ``text``)."""
-    piece = annotation.get(ANNOTATION_STREAMED)
-    return len(piece) if type(piece) is str else 0
 
 
 def _merge_text(
