@@ -1,20 +1,20 @@
 """Chunk-level scanning: a run of consecutive text-delta events in raw SSE bytes.
 
 A stream is mostly ``thread.message.delta`` events that each carry one text piece for one
-content part (now and then with annotations), written the same way every time. ``scan`` matches
-a whole run of such events in the undecoded buffer with one regex call (no per-event Python
-object), then collects the pieces per message and content part, so the caller can apply each
-part's pieces at once (and its annotations' arrays, in order: they merge by annotation index,
-apart from the text). The events must be written exactly as ``event: thread.message.delta`` then
+content part (now and then with annotations), written the same way every time. ``scan`` reads a
+whole run of such events in the undecoded buffer with one regex call (no per-event Python code),
+then collects the pieces per message and content part, so the caller can apply each part's
+pieces at once (and its annotations' arrays, in order: they merge by annotation index, apart
+from the text). The events must be written exactly as ``event: thread.message.delta`` then
 ``data: `` and the JSON of ``shortcut``'s shape, compact or Python-spaced, each ending in LF LF;
 anything else ends the run and is left to the decoder and the general path.
 
 Equal to decoding each event: pieces and ids must be valid UTF-8 (checked on the joined bytes
 with an ASCII separator, so each piece is checked on its own), escapes are whole (no lone
 backslash ends a piece) and never surrogates (which could pair across pieces), so the joined
-text is exactly the concatenation of the pieces; an annotations' array is left as bytes for the
-caller to parse and check. Linear: every repetition is possessive or atomic, so no input makes a
-pattern backtrack.
+text is exactly the concatenation of the pieces; an annotations' array holds no control
+character or line break (no event ends inside it) and is left as bytes for the caller to parse
+and check. Linear: every repetition is possessive, so no input makes a pattern backtrack.
 """
 
 from __future__ import annotations
@@ -36,14 +36,18 @@ _VALUE = (
     rb'(?:[^"\\\x00-\x1f]++|\\["\\/bfnrt]'
     rb"|\\u(?:[0-9a-cA-Ce-fE-F][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}))*+"
 )
-# an annotations' array: brackets around strings and anything but brackets or quotes (objects nest
-# inside it, arrays do not); json.loads (the caller's) says whether it is JSON
-_ARRAY = rb'\[(?:[^"\[\]]++|"(?:[^"\\]++|\\.)*+")*+\]'
+# an annotations' array: brackets around strings and anything but brackets, quotes or control
+# characters but tab (objects nest inside it, arrays do not); json.loads (the caller's) says
+# whether it is JSON
+_ARRAY = rb'\[(?:[^"\[\]\x00-\x08\x0a-\x1f]++|"(?:[^"\\\x00-\x1f]++|\\[^\x00-\x1f])*+")*+\]'
 _EMPTY = b"[]"
 
 #: One part's pieces in a run: (message id, content index, joined text, number of events, its
 #: events' non-empty annotations' arrays in order, as JSON bytes).
 Group = tuple[str, int, str, int, list[bytes]]
+
+# up to this many parts in a run, each part's pieces are picked out by one pass in C
+_FEW_PARTS = 8
 
 
 class _Style:
@@ -73,72 +77,38 @@ class _Style:
         head, mid, before, notes, end = map(
             re.escape, (self.head, self.middle, self.before_value, self.notes, self.end)
         )
-        key = _ID + mid + _INDEX
-        # the value's closing quote, or its annotations after it (captured only in ``pairs``:
-        # a group inside the repeated run would cost a save per event)
-        run_tail = b'(?:"|' + notes + _ARRAY + b")" + end
-        tail = b'(?:"|' + notes + b"(" + _ARRAY + b"))" + end
-        self.run = re.compile(b"(?>" + head + key + before + _VALUE + run_tail + b")+").match
-        self.pairs = re.compile(head + b"(" + key + b")" + before + b"(" + _VALUE + b")" + tail)
-        # the pieces alone, for a run of one part's events (no pattern per part to compile)
-        self.values = re.compile(head + key + before + b"(" + _VALUE + b")" + run_tail).findall
+        # each event's (key, piece, annotations' array or b""); then, if the run ends before
+        # ``endpos``, one (b"", b"", b"") for all that follows it (a key is never empty)
+        event = (
+            head
+            + b"("
+            + _ID
+            + mid
+            + _INDEX
+            + b")"
+            + before
+            + b"("
+            + _VALUE
+            + b')(?:"|'
+            + notes
+            + b"("
+            + _ARRAY
+            + b"))"
+            + end
+        )
+        self.events = re.compile(event + b"|(?s:.+)").findall
         #: The bytes of an event besides its key, piece and annotations.
-        self.fixed = len(self.head) + len(self.before_value) + len(self.notes) + len(self.end)
-
-    def parts(self, buf: bytes, pos: int, end: int) -> tuple[_Parts, _Parts]:
-        """A matched run's pieces and non-empty annotations' arrays per part (key), in order of
-        first appearance."""
-        key = self.pairs.match(buf, pos).group(1)  # type: ignore[union-attr]
-        notes: _Parts = {}
-        # one part only (a message's head and key cannot occur inside a string: they hold a
-        # line break): one findall of its pieces alone, none of the keys
-        if buf.count(self.head + key + self.before_value, pos, end) == buf.count(
-            self.head, pos, end
-        ):
-            arrays = self._arrays(buf, pos, end)
-            if arrays:
-                notes[key] = arrays
-            return {key: self.values(buf, pos, end)}, notes
-        pairs = self.pairs.findall(buf, pos, end)
-        pieces: _Parts = {key: [] for key in dict.fromkeys(map(_first, pairs))}
-        for key, value, _ in pairs:
-            pieces[key].append(value)
-        for key, _, array in compress(pairs, map(_third, pairs)):
-            if array != _EMPTY:
-                notes.setdefault(key, []).append(array)
-        return pieces, notes
-
-    def _arrays(self, buf: bytes, pos: int, end: int) -> list[bytes]:
-        """The non-empty annotations' arrays of a matched run's events, in order, found by their
-        literal (a few events in a run carry annotations, most none). The literal starts with a
-        string's closing quote and a comma, which no string holds unescaped, so its first place
-        in an event is where the event's array starts; any later one is inside the array."""
-        arrays = []
-        at = buf.find(self.notes, pos, end)
-        while at >= 0:
-            # the run matched this event: its array ends where the event does (a line break
-            # is never inside one)
-            stop = buf.find(b"\n\n", at, end) + 2
-            array = buf[at + len(self.notes) : stop - len(self.end)]
-            if array != _EMPTY:
-                arrays.append(array)
-            at = buf.find(self.notes, stop, end)
-        return arrays
-
-    def longest(self, pieces: _Parts, notes: _Parts) -> int:
-        """An upper bound of the size of a run's largest event."""
-        values = max(max(map(len, v)) for v in pieces.values())
-        arrays = max((max(map(len, a)) for a in notes.values()), default=0)
-        return self.fixed + max(map(len, pieces)) + values + arrays
-
-
-_Parts = dict[bytes, list[bytes]]
+        self.fixed = len(self.head) + len(self.before_value) + len(self.end) + 1
+        #: What an annotations' array adds to an event besides the array.
+        self.with_notes = len(self.notes) - 1
 
 
 _STYLES = (_Style(b",", b":"), _Style(b", ", b": "))
 _first = itemgetter(0)
 _second = itemgetter(1)
 _third = itemgetter(2)
+_Event = tuple[bytes, bytes, bytes]
+_Parts = dict[bytes, list[bytes]]
 
 
 def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[Group]] | None:
@@ -147,30 +117,74 @@ def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[G
     in order of first appearance; None if no such event starts at ``pos`` or a piece is not what
     the general path would accept as is (bad UTF-8)."""
     style = _STYLES[0] if buf.startswith(_STYLES[0].head, pos) else _STYLES[1]
-    match = style.run(buf, pos, endpos)
-    if match is None:
+    events: list[_Event] = style.events(buf, pos, endpos)
+    if events and not events[-1][0]:
+        events.pop()  # what follows the run
+    keys = list(map(_first, events))
+    values = list(map(_second, events))
+    arrays = list(map(_third, events))
+    size = _size(style, keys, values, arrays)
+    if size - 1 > max_event:  # some event may be too large: the run ends before the first one
+        taken = _within(style, events, max_event)
+        del keys[taken:], values[taken:], arrays[taken:]
+        size = _size(style, keys, values, arrays)
+    if not keys:
         return None
-    end = match.end()
-    pieces, notes = style.parts(buf, pos, end)
-    if end - pos - 1 > max_event and style.longest(pieces, notes) > max_event:
-        # some event may be too large: the run ends before the first one
-        for found in style.pairs.finditer(buf, pos, end):
-            if found.end() - found.start() - 1 > max_event:
-                return scan(buf, pos, found.start(), max_event) if found.start() > pos else None
+    pieces, notes = _by_part(keys, values, arrays)
     groups: list[Group] = []
-    for key, values in pieces.items():
+    for key, part in pieces.items():
         try:
             message_id = key[: key.index(b'"')].decode()
-            text = b"\n".join(values).decode()
+            text = b"\n".join(part).decode()
         except UnicodeDecodeError:
             return None  # the general path reports it
-        if len(values) > 1:
+        if len(part) > 1:
             text = text.replace("\n", "")
         if "\\" in text:
             text = _scanstring(f'"{text}"', 1)[0]
         index = int(key[key.rindex(b":") + 1 :])
-        groups.append((message_id, index, text, len(values), notes.get(key, [])))
-    return end, groups
+        groups.append((message_id, index, text, len(part), notes.get(key, [])))
+    return pos + size, groups
+
+
+def _size(style: _Style, keys: list[bytes], values: list[bytes], arrays: list[bytes]) -> int:
+    """The bytes of the events read as these keys, pieces and arrays."""
+    notes = list(filter(None, arrays))
+    return (
+        style.fixed * len(keys)
+        + sum(map(len, keys))
+        + sum(map(len, values))
+        + style.with_notes * len(notes)
+        + sum(map(len, notes))
+    )
+
+
+def _within(style: _Style, events: list[_Event], max_event: int) -> int:
+    """How many of the events come before the first one over ``max_event`` bytes."""
+    for taken, (key, value, array) in enumerate(events):
+        size = style.fixed + len(key) + len(value) + (style.with_notes + len(array) if array else 0)
+        if size - 1 > max_event:
+            return taken
+    return len(events)
+
+
+def _by_part(keys: list[bytes], values: list[bytes], arrays: list[bytes]) -> tuple[_Parts, _Parts]:
+    """A run's pieces and non-empty annotations' arrays per part (key), in order of first
+    appearance."""
+    notes: _Parts = {}
+    for key, array in compress(zip(keys, arrays), arrays):
+        if array != _EMPTY:
+            notes.setdefault(key, []).append(array)
+    first = keys[0]
+    if keys.count(first) == len(keys):
+        return {first: values}, notes
+    order = dict.fromkeys(keys)
+    if len(order) <= _FEW_PARTS:  # one pass in C over the run for each part
+        return {key: list(compress(values, map(key.__eq__, keys))) for key in order}, notes
+    pieces: _Parts = {key: [] for key in order}
+    for key, value in zip(keys, values):
+        pieces[key].append(value)
+    return pieces, notes
 
 
 def first_event(buf: bytes, pos: int, endpos: int, message_id: str, index: int) -> int:
