@@ -198,6 +198,25 @@ def test_chunk_scanning_groups_interleaved_runs() -> None:
     assert groups[1][2] == "".join(f"p{k}" for k in range(1, 40, 4))
 
 
+def test_chunk_scanning_groups_many_parts() -> None:
+    """Past a few parts in a run, each part's pieces still come back joined, in order."""
+    blocks = [raw_text_delta(f"msg_{k % 11}", k % 11 % 2, b"p%d" % k) for k in range(66)]
+    found = runs.scan(b"".join(blocks), 0, 1 << 40, 1 << 20)
+    assert found is not None
+    end, groups = found
+    assert end == sum(map(len, blocks))
+    assert [(g[0], g[1], g[3]) for g in groups] == [(f"msg_{m}", m % 2, 6) for m in range(11)]
+    assert groups[3][2] == "".join(f"p{k}" for k in range(3, 66, 11))
+
+
+def test_chunk_scanning_ends_before_a_line_break_in_annotations() -> None:
+    """An annotations' array holding a line break (the event's data ends there) ends the run."""
+    first = raw_text_delta("m_1", 0, b"a")
+    broken = raw_text_delta("m_1", 0, b"b", annotations=b'[\n{"index":0,"type":"file_path"}]')
+    found = runs.scan(first + broken + first, 0, 1 << 40, 1 << 20)
+    assert found == (len(first), [("m_1", 0, "a", 1, [])])
+
+
 def test_chunk_scanning_declines_bad_pieces() -> None:
     """Invalid UTF-8 or a surrogate escape is not scanned: the general path reports it."""
     assert runs.scan(raw_text_delta("m_1", 0, b"\xc3"), 0, 1 << 40, 1 << 20) is None

@@ -172,7 +172,7 @@ def _by_part(keys: list[bytes], values: list[bytes], arrays: list[bytes]) -> tup
     """A run's pieces and non-empty annotations' arrays per part (key), in order of first
     appearance."""
     notes: _Parts = {}
-    for key, array in compress(zip(keys, arrays), arrays):
+    for key, array in compress(zip(keys, arrays, strict=True), arrays):
         if array != _EMPTY:
             notes.setdefault(key, []).append(array)
     first = keys[0]
@@ -182,7 +182,7 @@ def _by_part(keys: list[bytes], values: list[bytes], arrays: list[bytes]) -> tup
     if len(order) <= _FEW_PARTS:  # one pass in C over the run for each part
         return {key: list(compress(values, map(key.__eq__, keys))) for key in order}, notes
     pieces: _Parts = {key: [] for key in order}
-    for key, value in zip(keys, values):
+    for key, value in zip(keys, values, strict=True):
         pieces[key].append(value)
     return pieces, notes
 
