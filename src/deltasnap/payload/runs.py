@@ -46,10 +46,6 @@ _EMPTY = b"[]"
 #: events' non-empty annotations' arrays in order, as JSON bytes).
 Group = tuple[str, int, str, int, list[bytes]]
 
-# up to this many parts in a run, each part's pieces are picked out by one pass in C
-_FEW_PARTS = 8
-
-
 class _Style:
     """The patterns for one way of writing the JSON (compact or Python's spaced default)."""
 
@@ -178,10 +174,7 @@ def _by_part(keys: list[bytes], values: list[bytes], arrays: list[bytes]) -> tup
     first = keys[0]
     if keys.count(first) == len(keys):
         return {first: values}, notes
-    order = dict.fromkeys(keys)
-    if len(order) <= _FEW_PARTS:  # one pass in C over the run for each part
-        return {key: list(compress(values, map(key.__eq__, keys))) for key in order}, notes
-    pieces: _Parts = {key: [] for key in order}
+    pieces: _Parts = {key: [] for key in dict.fromkeys(keys)}
     for key, value in zip(keys, values, strict=True):
         pieces[key].append(value)
     return pieces, notes
