@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
+from itertools import compress
 from typing import Any
 
 from .. import _models as m
@@ -106,19 +107,18 @@ def _same_shape(ours: Any, theirs: Any) -> bool:
     """Whether two equal JSON values have the same types and key orders throughout."""
     kind = type(ours)
     if kind is dict:
-        pairs: Iterable[Any] = zip(ours.items(), theirs.items(), strict=True)
-        for (key, a), (other, b) in pairs:
-            if key != other or type(a) is not type(b):
-                return False
-            if type(a) in _INNER and not _same_shape(a, b):
-                return False
+        if list(ours) != list(theirs):
+            return False
+        ours, theirs = list(ours.values()), list(theirs.values())
+    elif kind is not list:
+        return kind is not float or math.copysign(1, ours) == math.copysign(1, theirs)
+    types = list(map(type, ours))
+    if types != list(map(type, theirs)):
+        return False
+    if _INNER.isdisjoint(types):
         return True
-    if kind is list:
-        for a, b in zip(ours, theirs, strict=True):
-            if type(a) is not type(b) or (type(a) in _INNER and not _same_shape(a, b)):
-                return False
-        return True
-    return kind is not float or math.copysign(1, ours) == math.copysign(1, theirs)
+    inner = list(map(_INNER.__contains__, types))
+    return all(map(_same_shape, compress(ours, inner), compress(theirs, inner)))
 
 
 def sharing(annotations: Iterable[dict[str, Any]]) -> Callable[[dict[str, Any]], Any]:
