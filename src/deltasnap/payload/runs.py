@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from itertools import compress
 from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
-from operator import itemgetter
 
 __all__ = ["CANDIDATE", "Group", "first_event", "scan"]
 
@@ -45,6 +44,7 @@ _EMPTY = b"[]"
 #: One part's pieces in a run: (message id, content index, joined text, number of events, its
 #: events' non-empty annotations' arrays in order, as JSON bytes).
 Group = tuple[str, int, str, int, list[bytes]]
+
 
 class _Style:
     """The patterns for one way of writing the JSON (compact or Python's spaced default)."""
@@ -100,10 +100,8 @@ class _Style:
 
 
 _STYLES = (_Style(b",", b":"), _Style(b", ", b": "))
-_first = itemgetter(0)
-_second = itemgetter(1)
-_third = itemgetter(2)
 _Event = tuple[bytes, bytes, bytes]
+_Column = tuple[bytes, ...]  # one field of each of a run's events
 _Parts = dict[bytes, list[bytes]]
 
 
@@ -116,16 +114,16 @@ def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[G
     events: list[_Event] = style.events(buf, pos, endpos)
     if events and not events[-1][0]:
         events.pop()  # what follows the run
-    keys = list(map(_first, events))
-    values = list(map(_second, events))
-    arrays = list(map(_third, events))
+    if not events:
+        return None
+    keys, values, arrays = zip(*events, strict=True)
     size = _size(style, keys, values, arrays)
     if size - 1 > max_event:  # some event may be too large: the run ends before the first one
         taken = _within(style, events, max_event)
-        del keys[taken:], values[taken:], arrays[taken:]
+        if not taken:
+            return None
+        keys, values, arrays = keys[:taken], values[:taken], arrays[:taken]
         size = _size(style, keys, values, arrays)
-    if not keys:
-        return None
     pieces, notes = _by_part(keys, values, arrays)
     groups: list[Group] = []
     for key, part in pieces.items():
@@ -143,7 +141,7 @@ def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[G
     return pos + size, groups
 
 
-def _size(style: _Style, keys: list[bytes], values: list[bytes], arrays: list[bytes]) -> int:
+def _size(style: _Style, keys: _Column, values: _Column, arrays: _Column) -> int:
     """The bytes of the events read as these keys, pieces and arrays."""
     notes = list(filter(None, arrays))
     return (
@@ -164,16 +162,16 @@ def _within(style: _Style, events: list[_Event], max_event: int) -> int:
     return len(events)
 
 
-def _by_part(keys: list[bytes], values: list[bytes], arrays: list[bytes]) -> tuple[_Parts, _Parts]:
+def _by_part(keys: _Column, values: _Column, arrays: _Column) -> tuple[_Parts, _Parts]:
     """A run's pieces and non-empty annotations' arrays per part (key), in order of first
     appearance."""
     notes: _Parts = {}
-    for key, array in compress(zip(keys, arrays, strict=True), arrays):
-        if array != _EMPTY:
-            notes.setdefault(key, []).append(array)
+    for at in compress(range(len(arrays)), arrays):  # the few events with annotations
+        if arrays[at] != _EMPTY:
+            notes.setdefault(keys[at], []).append(arrays[at])
     first = keys[0]
     if keys.count(first) == len(keys):
-        return {first: values}, notes
+        return {first: list(values)}, notes
     pieces: _Parts = {key: [] for key in dict.fromkeys(keys)}
     for key, value in zip(keys, values, strict=True):
         pieces[key].append(value)
