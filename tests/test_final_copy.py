@@ -309,3 +309,29 @@ def test_only_the_same_json_is_shared(pair: tuple[Any, Any]) -> None:
     assert ours == theirs
     shared = message_final.sharing([ours])(theirs) is ours
     assert shared == (json.dumps(ours) == json.dumps(theirs))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.characters(blacklist_categories=["Cs"])), cut=st.integers(0, 40))
+@example(text='a"b\\c\n\r\t\b\f\x00\x01\x0b\x1f\x7f é 🎉', cut=3)
+def test_utf8_escaped_as_bytes_is_the_str_encoding(text: str, cut: int) -> None:
+    """A text kept as UTF-8 is escaped byte by byte exactly as json.dumps writes the str (cut
+    anywhere, even inside a character: every escaped character is one ASCII byte)."""
+    from deltasnap.payload import final_bytes
+
+    utf8 = text.encode()
+    pieces = [utf8[:cut], utf8[cut:]]
+    assert (
+        b"".join(map(final_bytes._escaped, pieces))
+        == json.dumps(text, ensure_ascii=False)[1:-1].encode()
+    )
+
+
+def test_a_surrogate_kept_as_utf8_is_no_match() -> None:
+    """A lone surrogate (kept with "surrogatepass") has no UTF-8 encoding to find: no match."""
+    from deltasnap.payload import final_bytes
+
+    kept = bytearray("a\ud83db".encode("utf-8", "surrogatepass"))
+    line = b'"a\\ud83db"'
+    assert final_bytes._match(line, 0, [kept]) == -1
+    assert final_bytes._match(b'"ab"', 0, [bytearray(b"ab")]) == 4

@@ -37,6 +37,17 @@ _PROBE = 32  # characters of a text searched for
 _SLICE = 1 << 14  # characters of a text encoded at a time
 _TRIES = 4  # places a text is tried at before it is given up
 _CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes of UTF-8 that do not start a character
+_BYTES = 1 << 16  # bytes of a UTF-8 text escaped at a time
+# what json.dumps escapes: the two with a backslash first (escapes add backslashes), the control
+# characters with a short escape, then the others as \u00XX
+_SHORT = tuple(
+    (bytes([c]), e)
+    for c, e in zip(
+        b'\\"\n\r\t\b\f', (rb"\\", rb"\"", rb"\n", rb"\r", rb"\t", rb"\b", rb"\f"), strict=True
+    )
+)
+_LONG = bytes(c for c in range(0x20) if c not in b"\n\r\t\b\f")
+_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")  # a surrogate, as "surrogatepass" encodes it
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
@@ -79,13 +90,40 @@ def _pieces(segments: list[str | bytearray]) -> Any:
                 yield piece
 
 
+def _escaped(utf8: bytes | bytearray) -> bytes | bytearray:
+    """UTF-8 text as the body of a JSON string, escaped byte by byte as ``_encoded`` escapes its
+    characters (every escaped character is one ASCII byte, never part of a longer one)."""
+    for char, escape in _SHORT:
+        if char in utf8:
+            utf8 = utf8.replace(char, escape)
+    if len(utf8.translate(None, _LONG)) != len(utf8):
+        for code in _LONG:
+            if code in utf8:
+                utf8 = utf8.replace(bytes([code]), b"\\u%04x" % code)
+    return utf8
+
+
+def _bodies(segments: list[str | bytearray]) -> Any:
+    """The JSON string body of the text of ``segments``, a slice at a time; None for a slice
+    that has none (a lone surrogate, which only an escape can carry). A text kept as UTF-8 is
+    escaped as bytes, never decoded."""
+    for segment in segments:
+        if isinstance(segment, str):
+            for i in range(0, len(segment), _SLICE):
+                yield _encoded(segment[i : i + _SLICE])
+        elif b"\xed" in segment and _SURROGATE.search(segment):
+            yield None
+        else:
+            for i in range(0, len(segment), _BYTES):
+                yield _escaped(segment[i : i + _BYTES])
+
+
 def _match(line: bytes | bytearray, at: int, segments: list[str | bytearray]) -> int:
     """Where the JSON string at ``line[at]`` (a quote) ends, just past its closing quote, if its
     body is exactly the encoding of ``segments``; else -1."""
     pos = at + 1
-    for piece in _pieces(segments):
-        body = _encoded(piece)
-        if body is None or line[pos : pos + len(body)] != body:
+    for body in _bodies(segments):
+        if body is None or not line.startswith(body, pos):
             return -1
         pos += len(body)
     return pos + 1 if line[pos : pos + 1] == b'"' else -1

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from itertools import compress
 from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
+from operator import itemgetter
 
 __all__ = ["CANDIDATE", "Group", "first_event", "scan"]
 
@@ -100,6 +101,9 @@ class _Style:
 
 
 _STYLES = (_Style(b",", b":"), _Style(b", ", b": "))
+_first = itemgetter(0)
+_second = itemgetter(1)
+_third = itemgetter(2)
 _Event = tuple[bytes, bytes, bytes]
 _Column = tuple[bytes, ...]  # one field of each of a run's events
 _Parts = dict[bytes, list[bytes]]
@@ -116,7 +120,9 @@ def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[G
         events.pop()  # what follows the run
     if not events:
         return None
-    keys, values, arrays = zip(*events, strict=True)
+    keys = tuple(map(_first, events))
+    values = tuple(map(_second, events))
+    arrays = tuple(map(_third, events))
     size = _size(style, keys, values, arrays)
     if size - 1 > max_event:  # some event may be too large: the run ends before the first one
         taken = _within(style, events, max_event)
