@@ -221,6 +221,40 @@ def test_the_snapshot_and_the_kept_event_share_the_text(monkeypatch: pytest.Monk
     assert not acc.reports
 
 
+@pytest.mark.parametrize("compact", [False, True])
+def test_the_kept_event_holds_the_accumulated_annotations(
+    monkeypatch: pytest.MonkeyPatch, compact: bool
+) -> None:
+    """A final copy's annotations written exactly as the accumulated ones (spaced or compact)
+    are not parsed again: the kept event's arrays hold the state's own dicts."""
+    monkeypatch.setattr(_final_copy, "LONG_LINE", 1 << 16)
+    monkeypatch.setattr(_final_copy, "_MIN_CHARS", 1 << 10)
+    data = generate_stream(n_deltas=20_000, seed=0, annotation_every=50).data
+    if compact:
+        data = b"".join(_compact(block) for block in data.split(b"\n\n") if block)
+    parsed_again: list[Any] = []  # the annotations left to the parser's object_hook
+    share = message_final.sharing
+    monkeypatch.setattr(
+        _final_copy, "sharing", lambda items: share(parsed_again.extend(items) or parsed_again)
+    )
+    acc = deltasnap.accumulate(data)
+    assert parsed_again == []
+    (kept,) = [e for e in acc.events if e.event == "thread.message.completed"]
+    theirs = kept.data["content"][0]["text"]["annotations"]
+    (state,) = acc.reducer._messages.annotation_lists(kept.data["id"])
+    assert len(theirs) == len(state) > 50
+    assert all(a is b for a, b in zip(theirs, state, strict=True))
+    assert not acc.reports
+
+
+def _compact(block: bytes) -> bytes:
+    """An event's block with its JSON data written compact."""
+    head, _, data = block.partition(b"data: ")
+    if data.startswith(b"{"):
+        data = json.dumps(json.loads(data), ensure_ascii=False, separators=(",", ":")).encode()
+    return head + b"data: " + data + b"\n\n"
+
+
 def test_peak_memory_stays_well_under_the_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_final_copy, "LONG_LINE", 1 << 16)
     monkeypatch.setattr(_final_copy, "_MIN_CHARS", 1 << 10)

@@ -56,14 +56,14 @@ def final_copy(
     data = cast(LongData, raw)
     oid = object_id(data.line, len(b"data: "))
     texts: list[LongText] = []
-    hook = None
+    arrays: list[list[Any]] = []
     if oid is not None:
         message = event.startswith("thread.message.")
         store = reducer._messages if message else reducer._steps
         texts += store.long_texts(oid, _MIN_CHARS)
         if message:
-            hook = sharing(reducer._messages.annotations_json(oid))
+            arrays = reducer._messages.annotation_lists(oid)
     if not texts:
         return data.text(), None
-    value, text = parse(data, texts, max_depth, hook)
+    value, text = parse(data, texts, max_depth, arrays, sharing if arrays else None)
     return ("", (value, data.chars)) if text is None else (text, None)

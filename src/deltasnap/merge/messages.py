@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, cast, get_args
 
 from .. import _models as m
@@ -153,15 +153,16 @@ class MessageStore(Lifecycle[MessageState]):
                 found.append(part.buffer)
         return found
 
-    def annotations_json(self, oid: str) -> Iterator[dict[str, Any]]:
-        """The JSON of message ``oid``'s annotations, in content order (what its final copy
-        repeats)."""
+    def annotation_lists(self, oid: str) -> list[list[dict[str, Any]]]:
+        """The JSON of message ``oid``'s annotations, a list per text part that has any, in
+        content order (what its final copy repeats)."""
         state = self.states.get(oid)
+        lists = []
         for index in state.order if state is not None else ():
             part = state.parts[index]  # type: ignore[union-attr]
-            if type(part) is TextPart:
-                for ai in part.order:
-                    yield part.annotations[ai].json()
+            if type(part) is TextPart and part.order:
+                lists.append([part.annotations[ai].json() for ai in part.order])
+        return lists
 
     def text_delta(self, message_id: str, index: int, piece: str) -> bool:
         """The text-delta shortcut: more text for a text part that already exists.

@@ -20,8 +20,9 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
+from typing import Any, NamedTuple, Protocol
 
 from .._errors import JSONTooDeep
 from .._exact import decode
@@ -49,6 +50,7 @@ _SHORT = tuple(
 _LONG = bytes(c for c in range(0x20) if c not in b"\n\r\t\b\f")
 _SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")  # a surrogate, as "surrogatepass" encodes it
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class LongText(Protocol):
@@ -172,23 +174,54 @@ def _first(segments: list[str | bytearray]) -> Any:
             return
 
 
+def _find_arrays(
+    line: bytes | bytearray, arrays: Sequence[list[Any]], start: int, taken: list[Any]
+) -> tuple[list[Any], list[list[Any]]]:
+    """(start, end, array) of each of ``arrays`` found written in ``line`` after the key
+    ``"annotations"`` exactly as json.dumps writes it (the line's own separators), in order, and
+    not overlapping ``taken`` (the texts' cuts); and the arrays not found."""
+    compact = line.find(b'"annotations":[', start) >= 0
+    key, dumps = (b'"annotations":', _compact) if compact else (b'"annotations": ', _dumps)
+    cuts: list[Any] = []
+    missed: list[list[Any]] = []
+    spans = [(at, end) for at, end, _ in taken]
+    pos = start
+    for array in arrays:
+        written = dumps(array)
+        needle = key + written.encode()
+        at = line.find(needle, pos)
+        end = at + len(needle)
+        at += len(key)
+        if at < len(key) or any(a < end and at < b for a, b in spans):
+            missed.append(array)
+            continue
+        cuts.append((at, end, _Written(array, written)))
+        pos = end
+    return cuts, missed
+
+
 def parse(
     data: LongData,
     texts: Sequence[LongText],
     max_depth: int | None,
-    object_hook: Callable[[dict[str, Any]], Any] | None = None,
+    arrays: Sequence[list[Any]] = (),
+    share: Callable[[Iterable[Any]], Callable[[dict[str, Any]], Any]] | None = None,
 ) -> tuple[Any, str | None]:
     """``(value, None)``: the JSON value of ``data`` with each of ``texts`` found in it standing
-    there as the accumulated str itself. ``(None, text)`` when that cannot be done exactly:
-    ``text`` is the data as a str, for the general path. ``data`` gives up its line as soon as
-    the rest is cut out of it."""
+    there as the accumulated str itself, and each of ``arrays`` (annotations) found written as
+    json.dumps writes it as a new list of the very same items. ``(None, text)`` when that cannot
+    be done exactly: ``text`` is the data as a str, for the general path. ``data`` gives up its
+    line as soon as the rest is cut out of it. ``share`` makes the ``object_hook`` for the items
+    of the arrays not found."""
     line = data.line
     start = _PREFIX
     cuts = [] if line.find(_MARKER, start) >= 0 else _find(line, texts, start)
     if not cuts:
         return None, data.text()
+    found, missed = _find_arrays(line, arrays, start, cuts)
+    cuts = sorted(cuts + found, key=_first_item)
     pieces: list[bytes | bytearray] = []
-    table: dict[str, str] = {}
+    table: dict[str, Any] = {}
     pos = start
     for n, (at, end, _) in enumerate(cuts):
         marker = _marker(n)
@@ -200,14 +233,37 @@ def parse(
     utf8 = b"".join(pieces)
     del pieces
     chars = len(utf8.translate(None, _CONTINUATION))  # counted before the texts are made
-    for n, (_, _, text) in enumerate(cuts):
-        table[_marker(n).decode()] = text.text()
+    originals: dict[str, str] = {}  # the arrays as written, should the data go as it came
+    # The arrays stand there empty while the depth is checked, and get their items after: an
+    # accumulated annotation nests no deeper in its message's copy than in the event it came in.
+    fills: list[tuple[list[Any], list[Any]]] = []
+    for n, (_, _, cut) in enumerate(cuts):
+        name = _marker(n).decode()
+        if isinstance(cut, _Written):
+            table[name], originals[name] = [], cut.written
+            fills.append((table[name], cut.array))
+        else:
+            table[name] = cut.text()
     rest = decode(utf8, chars)  # made at its size: decoding at once takes several times that
     del utf8
-    value = _loads(rest, table, max_depth, object_hook)
+    hook = None if share is None else share(chain.from_iterable(missed))
+    value = _loads(rest, table, max_depth, hook)
     if value is _FAILED:
-        return None, _original(rest, table)
+        return None, _original(rest, table, originals)
+    for array, items in fills:
+        array += items
     return value, None
+
+
+def _first_item(cut: tuple[int, int, Any]) -> int:
+    return cut[0]
+
+
+class _Written(NamedTuple):
+    """An accumulated array found in a final copy, and how it is written there."""
+
+    array: list[Any]
+    written: str
 
 
 _FAILED: Any = object()
@@ -221,13 +277,13 @@ def _marker(n: int) -> bytes:
 
 def _loads(
     rest: str,
-    table: dict[str, str],
+    table: dict[str, Any],
     max_depth: int | None,
     object_hook: Callable[[dict[str, Any]], Any] | None,
 ) -> Any:
-    """``rest`` parsed with each marker as its text; ``_FAILED`` unless every marker was seen
-    once as a number and the text is JSON within the depth (checked on the value: the text's
-    check copies the text, and deeper than the parser goes is a RecursionError)."""
+    """``rest`` parsed with each marker as its text or array; ``_FAILED`` unless every marker
+    was seen once as a number and the text is JSON within the depth (checked on the value: the
+    text's check copies the text, and deeper than the parser goes is a RecursionError)."""
     seen: list[str] = []
 
     def number(literal: str) -> Any:
@@ -251,9 +307,10 @@ def _loads(
     return value
 
 
-def _original(rest: str, table: dict[str, str]) -> str:
-    """The data as it arrived: each marker in ``rest`` back as the string it replaced (found
-    encoded exactly so)."""
-    for marker, text in table.items():
-        rest = rest.replace(marker, _dumps(text), 1)
+def _original(rest: str, table: dict[str, Any], originals: dict[str, str]) -> str:
+    """The data as it arrived: each marker in ``rest`` back as the string or array it replaced
+    (found written exactly so)."""
+    for marker, value in table.items():
+        written = originals.get(marker)
+        rest = rest.replace(marker, _dumps(value) if written is None else written, 1)
     return rest
