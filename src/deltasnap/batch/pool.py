@@ -13,7 +13,7 @@ import attrs
 
 from .inputs import Capture, Opener, expand_inputs, list_captures, open_local
 from .join import RunScan, group_runs, scan_capture
-from .result import CaptureResult, encode_json
+from .result import CaptureResult, encode_line
 from .worker import Options, Outcome, init_worker, reduce_chunk
 
 __all__ = ["Plan", "default_jobs", "outcomes", "plan", "replay_many", "run_plan"]
@@ -106,7 +106,7 @@ def _died(group: tuple[Capture, ...], encode: bool) -> Outcome:
     source = tuple(c.name for c in group)
     err = RuntimeError("the worker process died reducing this capture")
     obj = CaptureResult.failed(source, err).to_json()
-    return Outcome(source, "failed", encode_json(obj) if encode else obj)
+    return Outcome(source, "failed", encode_line(obj) if encode else obj)
 
 
 def _isolate(
@@ -172,12 +172,12 @@ def outcomes(
 ) -> Iterator[Outcome]:
     """Reduce a plan's groups on ``jobs`` processes (1: in this process), yielding each
     group's outcome as it finishes (unlistable inputs first, failed); ``encode``: payloads
-    are JSON text."""
+    are JSON Lines lines (UTF-8 bytes)."""
     options = options or Options()
     jobs = jobs or default_jobs()
     for path, error in batch.unreadable:
         obj = CaptureResult(source=(path,), status="failed", error=error).to_json()
-        yield Outcome((path,), "failed", encode_json(obj) if encode else obj)
+        yield Outcome((path,), "failed", encode_line(obj) if encode else obj)
     if jobs <= 1:
         for group in batch.groups:
             yield from reduce_chunk((group,), options, opener, encode)

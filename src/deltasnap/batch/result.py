@@ -10,7 +10,7 @@ import attrs
 from .._accumulator import Accumulator
 from .._converter import unstructure
 
-__all__ = ["PROBLEMS", "CaptureResult", "encode_json", "run_state"]
+__all__ = ["PROBLEMS", "CaptureResult", "encode_json", "encode_line", "run_state"]
 
 #: Report kinds that mean a result may be missing something the server sent.
 PROBLEMS = frozenset(
@@ -102,3 +102,13 @@ def unstructure_report(report: Any) -> dict[str, Any]:
 def encode_json(obj: Any) -> str:
     """A result's JSON as one compact line (non-ASCII kept as is)."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_line(result: Any) -> bytes:
+    """A result (its JSON object or text) as a JSON Lines line in UTF-8; a lone surrogate (from
+    a ``\\ud800`` escape), which UTF-8 cannot carry, is written escaped."""
+    line = result if isinstance(result, str) else encode_json(result)
+    try:
+        return (line + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(json.loads(line), separators=(",", ":")) + "\n").encode("ascii")

@@ -12,7 +12,7 @@ import attrs
 from .._accumulator import Accumulator
 from .._sources import accumulate
 from .inputs import Capture, Opener, open_local, read_items
-from .result import CaptureResult, encode_json
+from .result import CaptureResult, encode_line
 
 __all__ = ["CRASH_ENV", "Options", "Outcome", "init_worker", "reduce_chunk", "reduce_group"]
 
@@ -60,7 +60,7 @@ def reduce_group(
 
 class Outcome(NamedTuple):
     """A finished group as it leaves a worker: its source, status, and its result's JSON
-    (the object, or already encoded as the JSONL line's text)."""
+    (the object, or already encoded as the JSONL line, UTF-8 bytes)."""
 
     source: tuple[str, ...]
     status: str
@@ -71,10 +71,10 @@ def reduce_chunk(
     chunk: Sequence[Sequence[Capture]], options: Options, opener: Opener, encode: bool
 ) -> list[Outcome]:
     """Reduce several groups in one task (fewer round trips for small captures); with
-    ``encode`` the JSON text is made here, on the worker, not in the parent."""
+    ``encode`` the JSON Lines line is made here, on the worker, not in the parent."""
     outcomes = []
     for group in chunk:
         obj = reduce_group(group, options, opener)
-        payload = encode_json(obj) if encode else obj
+        payload = encode_line(obj) if encode else obj
         outcomes.append(Outcome(tuple(obj["source"]), obj["status"], payload))
     return outcomes

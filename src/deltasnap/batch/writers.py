@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
 from typing import IO, Any, Protocol
 
 from .extras import require
-from .result import encode_json
+from .result import encode_line
 from .rows import (
     MESSAGE_COLUMNS,
     RUN_COLUMNS,
@@ -40,15 +39,12 @@ class JsonlWriter:
 
     def __init__(self, path: str) -> None:
         self._own = path != "-"
-        self._out: IO[str] = open(path, "w", encoding="utf-8") if self._own else sys.stdout
+        self._out: IO[bytes] = open(path, "wb") if self._own else sys.stdout.buffer
 
-    def write(self, result: dict[str, Any] | str) -> None:
-        """Write one result (its JSON object, or its JSON text) as one line."""
-        line = result if isinstance(result, str) else encode_json(result)
-        try:
-            self._out.write(line + "\n")
-        except UnicodeEncodeError:  # lone surrogates from \ud800 escapes: write them escaped
-            self._out.write(json.dumps(json.loads(line), separators=(",", ":")) + "\n")
+    def write(self, result: dict[str, Any] | str | bytes) -> None:
+        """Write one result (its JSON object, its JSON text, or its line as ``encode_line``
+        made it) as one line."""
+        self._out.write(result if isinstance(result, bytes) else encode_line(result))
         self._out.flush()
 
     def close(self) -> None:
