@@ -120,22 +120,22 @@ def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[G
         events.pop()  # what follows the run
     if not events:
         return None
+    if endpos - pos - 1 > max_event and _size(style, events) - 1 > max_event:
+        del events[_within(style, events, max_event) :]  # the run ends before a too large one
+        if not events:
+            return None
     keys = tuple(map(_first, events))
     values = tuple(map(_second, events))
     arrays = tuple(map(_third, events))
-    size = _size(style, keys, values, arrays)
-    if size - 1 > max_event:  # some event may be too large: the run ends before the first one
-        taken = _within(style, events, max_event)
-        if not taken:
-            return None
-        keys, values, arrays = keys[:taken], values[:taken], arrays[:taken]
-        size = _size(style, keys, values, arrays)
-    pieces, notes = _by_part(keys, values, arrays)
+    pieces, notes, size = _by_part(keys, values, arrays)
+    size += style.fixed * len(events) + style.with_notes * (len(arrays) - arrays.count(b""))
     groups: list[Group] = []
     for key, part in pieces.items():
+        joined = b"\n".join(part)
+        size += len(key) * len(part) + len(joined) - len(part) + 1  # the pieces, no separators
         try:
             message_id = key[: key.index(b'"')].decode()
-            text = b"\n".join(part).decode()
+            text = joined.decode()
         except UnicodeDecodeError:
             return None  # the general path reports it
         if len(part) > 1:
@@ -147,15 +147,15 @@ def scan(buf: bytes, pos: int, endpos: int, max_event: int) -> tuple[int, list[G
     return pos + size, groups
 
 
-def _size(style: _Style, keys: _Column, values: _Column, arrays: _Column) -> int:
+def _size(style: _Style, events: list[_Event]) -> int:
     """The bytes of the events read as these keys, pieces and arrays."""
-    notes = list(filter(None, arrays))
+    arrays = list(filter(None, map(_third, events)))
     return (
-        style.fixed * len(keys)
-        + sum(map(len, keys))
-        + sum(map(len, values))
-        + style.with_notes * len(notes)
-        + sum(map(len, notes))
+        style.fixed * len(events)
+        + sum(map(len, map(_first, events)))
+        + sum(map(len, map(_second, events)))
+        + style.with_notes * len(arrays)
+        + sum(map(len, arrays))
     )
 
 
@@ -168,20 +168,23 @@ def _within(style: _Style, events: list[_Event], max_event: int) -> int:
     return len(events)
 
 
-def _by_part(keys: _Column, values: _Column, arrays: _Column) -> tuple[_Parts, _Parts]:
+def _by_part(keys: _Column, values: _Column, arrays: _Column) -> tuple[_Parts, _Parts, int]:
     """A run's pieces and non-empty annotations' arrays per part (key), in order of first
-    appearance."""
+    appearance; and the bytes of all its arrays."""
     notes: _Parts = {}
+    size = 0
     for at in compress(range(len(arrays)), arrays):  # the few events with annotations
-        if arrays[at] != _EMPTY:
-            notes.setdefault(keys[at], []).append(arrays[at])
+        array = arrays[at]
+        size += len(array)
+        if array != _EMPTY:
+            notes.setdefault(keys[at], []).append(array)
     first = keys[0]
     if keys.count(first) == len(keys):
-        return {first: list(values)}, notes
+        return {first: list(values)}, notes, size
     pieces: _Parts = {key: [] for key in dict.fromkeys(keys)}
     for key, value in zip(keys, values, strict=True):
         pieces[key].append(value)
-    return pieces, notes
+    return pieces, notes, size
 
 
 def first_event(buf: bytes, pos: int, endpos: int, message_id: str, index: int) -> int:
