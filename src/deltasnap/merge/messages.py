@@ -287,8 +287,7 @@ class MessageStore(Lifecycle[MessageState]):
         if text:
             part.buffer.append(text)
         for array in notes:
-            for ann in array:
-                part.annotation(ann["index"], ann["type"]).merge(ann)
+            _merge_annotations(part, array, 0, message_id, index, None)
         if text or notes:
             state.changed(part)
             if self.ctx.watchers:
@@ -331,10 +330,12 @@ def _merge_annotations(
     number: int,
     mid: str,
     index: int,
-    updates: list[Update],
+    updates: list[Update] | None,
 ) -> None:
-    """Merge a text delta's checked annotation deltas, each by its index."""
+    """Merge a text delta's checked annotation deltas, each by its index (with its update
+    unless ``updates`` is None: nobody reads them)."""
     for ann in annotations:
         ai: int = ann["index"]
         part.annotation(ai, ann["type"]).merge(ann)
-        updates.append(Update("annotation", number, mid, index, ai))
+        if updates is not None:
+            updates.append(Update("annotation", number, mid, index, ai))

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
+from operator import itemgetter
 from typing import Any, NamedTuple, Protocol
 
 from .._errors import JSONTooDeep
@@ -219,7 +220,7 @@ def parse(
     if not cuts:
         return None, data.text()
     found, missed = _find_arrays(line, arrays, start, cuts)
-    cuts = sorted(cuts + found, key=_first_item)
+    cuts = sorted(cuts + found, key=itemgetter(0))
     pieces: list[bytes | bytearray] = []
     table: dict[str, Any] = {}
     pos = start
@@ -253,10 +254,6 @@ def parse(
     for array, items in fills:
         array += items
     return value, None
-
-
-def _first_item(cut: tuple[int, int, Any]) -> int:
-    return cut[0]
 
 
 class _Written(NamedTuple):
